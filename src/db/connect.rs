@@ -1,0 +1,350 @@
+//! Connection strings (URL or libpq `key=value`), libpq defaults and TLS.
+//!
+//! The `postgres` crate parses both forms but knows only `sslmode` disable /
+//! prefer / require and reads no `PG*` variables; this module adds what libpq
+//! users expect: `verify-ca` / `verify-full` with `sslrootcert`, the `PG*`
+//! variables, the Unix-socket default, and a printable form without password.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use postgres::config::{Host, SslMode};
+use postgres::{Client, Config};
+
+use super::error::connection_message;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl TlsMode {
+    fn parse(text: &str) -> Result<TlsMode, String> {
+        Ok(match text {
+            "disable" | "allow" => TlsMode::Disable,
+            "prefer" => TlsMode::Prefer,
+            "require" => TlsMode::Require,
+            "verify-ca" => TlsMode::VerifyCa,
+            "verify-full" => TlsMode::VerifyFull,
+            other => {
+                return Err(format!(
+                    "unknown sslmode `{other}` (expected disable, prefer, require, verify-ca or verify-full)"
+                ))
+            }
+        })
+    }
+}
+
+/// Where to connect and how; built from the configured connection string.
+#[derive(Clone)]
+pub struct ConnectTarget {
+    config: Config,
+    tls: TlsMode,
+    root_cert: Option<PathBuf>,
+}
+
+/// Knobs that do not belong to the connection string.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub connect_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for ConnectTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the password: this is the only printable form.
+        write!(f, "{self}")
+    }
+}
+
+impl fmt::Display for ConnectTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user = self.config.get_user().unwrap_or("?");
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.clone(),
+            Some(Host::Unix(p)) => p.display().to_string(),
+            None => "?".into(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let db = self.config.get_dbname().unwrap_or("?");
+        write!(f, "{user}@{host}:{port}/{db}")
+    }
+}
+
+impl ConnectTarget {
+    /// Parses a URL or `key=value` string; what it leaves out comes from the
+    /// `PG*` variables, then libpq's defaults (local socket, OS user).
+    pub fn parse(conninfo: &str) -> Result<ConnectTarget, String> {
+        let (rest, mut tls_text, mut root_cert) = split_tls_options(conninfo);
+        let mut config = if rest.trim().is_empty() {
+            Config::new()
+        } else {
+            Config::from_str(&rest).map_err(|e| {
+                format!("invalid connection string: {e} (expected `postgres://user@host/db` or `host=… dbname=…`)")
+            })?
+        };
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if config.get_hosts().is_empty() {
+            match env("PGHOST") {
+                Some(h) if h.starts_with('/') => config.host_path(h),
+                Some(h) => config.host(&h),
+                None => config.host_path(default_socket_dir()),
+            };
+        }
+        if config.get_ports().is_empty() {
+            if let Some(port) = env("PGPORT") {
+                let port = port
+                    .parse::<u16>()
+                    .map_err(|_| format!("PGPORT `{port}` is not a port number"))?;
+                config.port(port);
+            }
+        }
+        if config.get_user().is_none() {
+            config.user(env("PGUSER").unwrap_or_else(os_user).as_str());
+        }
+        if config.get_password().is_none() {
+            if let Some(pw) = env("PGPASSWORD") {
+                config.password(pw);
+            }
+        }
+        if config.get_dbname().is_none() {
+            let db = env("PGDATABASE")
+                .unwrap_or_else(|| config.get_user().unwrap_or("postgres").to_string());
+            config.dbname(&db);
+        }
+        if tls_text.is_none() {
+            tls_text = env("PGSSLMODE");
+        }
+        if root_cert.is_none() {
+            root_cert = env("PGSSLROOTCERT");
+        }
+        let tls = match tls_text {
+            Some(t) => TlsMode::parse(&t)?,
+            // libpq's default is `prefer`; over a Unix socket TLS never applies.
+            None => TlsMode::Prefer,
+        };
+        config.ssl_mode(match tls {
+            TlsMode::Disable => SslMode::Disable,
+            TlsMode::Prefer => SslMode::Prefer,
+            _ => SslMode::Require,
+        });
+        if config.get_application_name().is_none() {
+            config.application_name("vectra-db");
+        }
+        Ok(ConnectTarget {
+            config,
+            tls,
+            root_cert: root_cert.map(PathBuf::from),
+        })
+    }
+
+    pub fn database(&self) -> &str {
+        self.config.get_dbname().unwrap_or("postgres")
+    }
+
+    /// The same server and credentials, another database (`postgres` for `db:setup`).
+    pub fn with_database(&self, db: &str) -> ConnectTarget {
+        let mut other = self.clone();
+        other.config.dbname(db);
+        other
+    }
+
+    pub fn tls_mode(&self) -> TlsMode {
+        self.tls
+    }
+
+    pub fn connect(&self, options: &ConnectOptions) -> Result<Client, ConnectError> {
+        let mut config = self.config.clone();
+        if let Some(t) = options.connect_timeout {
+            config.connect_timeout(t);
+        }
+        let result = if self.tls == TlsMode::Disable {
+            config.connect(postgres::NoTls)
+        } else {
+            let mut builder = native_tls::TlsConnector::builder();
+            match self.tls {
+                // libpq's `require` (without a root certificate) encrypts but does not verify.
+                TlsMode::Prefer | TlsMode::Require if self.root_cert.is_none() => {
+                    builder.danger_accept_invalid_certs(true);
+                    builder.danger_accept_invalid_hostnames(true);
+                }
+                TlsMode::VerifyCa => {
+                    builder.danger_accept_invalid_hostnames(true);
+                }
+                _ => {}
+            }
+            if let Some(path) = &self.root_cert {
+                let pem = std::fs::read(path).map_err(|e| {
+                    ConnectError::Tls(format!("cannot read sslrootcert `{}`: {e}", path.display()))
+                })?;
+                let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+                    ConnectError::Tls(format!(
+                        "sslrootcert `{}` is not a PEM certificate: {e}",
+                        path.display()
+                    ))
+                })?;
+                builder.add_root_certificate(cert);
+            }
+            let connector = builder
+                .build()
+                .map_err(|e| ConnectError::Tls(format!("cannot set up TLS: {e}")))?;
+            config.connect(postgres_native_tls::MakeTlsConnector::new(connector))
+        };
+        result.map_err(|e| ConnectError::classify(e, self))
+    }
+}
+
+/// Why a connection failed, classified so commands can give the right advice.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "database `{database}` does not exist on {target}; run `vectra-db db:setup` to create it"
+    )]
+    MissingDatabase { database: String, target: String },
+    #[error("authentication failed for {target}: {message}")]
+    Auth { target: String, message: String },
+    #[error("cannot connect to {target}: {message}")]
+    Unreachable { target: String, message: String },
+    #[error("{0}")]
+    Tls(String),
+}
+
+impl ConnectError {
+    fn classify(err: postgres::Error, target: &ConnectTarget) -> ConnectError {
+        let target_text = target.to_string();
+        if let Some(db) = err.as_db_error() {
+            let code = db.code().code();
+            if code == "3D000" {
+                return ConnectError::MissingDatabase {
+                    database: target.database().to_string(),
+                    target: target_text,
+                };
+            }
+            if code == "28P01" || code == "28000" {
+                return ConnectError::Auth {
+                    target: target_text,
+                    message: db.message().to_string(),
+                };
+            }
+        }
+        let message = connection_message(&err);
+        if message.contains("password") {
+            return ConnectError::Auth {
+                target: target_text,
+                message,
+            };
+        }
+        ConnectError::Unreachable {
+            target: target_text,
+            message,
+        }
+    }
+}
+
+/// Pulls `sslmode` and `sslrootcert` out of either connection-string form, since
+/// the `postgres` crate rejects `verify-ca` / `verify-full`.
+fn split_tls_options(conninfo: &str) -> (String, Option<String>, Option<String>) {
+    let (mut mode, mut root) = (None, None);
+    let is_url = conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://");
+    if is_url {
+        let Some((base, query)) = conninfo.split_once('?') else {
+            return (conninfo.to_string(), None, None);
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some(("sslmode", v)) => mode = Some(v.to_string()),
+                Some(("sslrootcert", v)) => root = Some(v.to_string()),
+                _ => kept.push(pair),
+            }
+        }
+        let rest = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        return (rest, mode, root);
+    }
+    let mut kept = Vec::new();
+    for token in conninfo.split_whitespace() {
+        match token.split_once('=') {
+            Some(("sslmode", v)) => mode = Some(v.trim_matches('\'').to_string()),
+            Some(("sslrootcert", v)) => root = Some(v.trim_matches('\'').to_string()),
+            _ => kept.push(token),
+        }
+    }
+    (kept.join(" "), mode, root)
+}
+
+fn default_socket_dir() -> PathBuf {
+    // Debian's libpq looks in /var/run/postgresql; upstream builds use /tmp.
+    let debian = PathBuf::from("/var/run/postgresql");
+    if debian.is_dir() {
+        debian
+    } else {
+        PathBuf::from("/tmp")
+    }
+}
+
+/// The operating-system user name, libpq's default role name.
+fn os_user() -> String {
+    for var in ["USER", "LOGNAME"] {
+        if let Ok(u) = std::env::var(var) {
+            if !u.is_empty() {
+                return u;
+            }
+        }
+    }
+    // Containers often run without USER: look the uid up in /etc/passwd.
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        });
+    if let (Some(uid), Ok(passwd)) = (uid, std::fs::read_to_string("/etc/passwd")) {
+        for line in passwd.lines() {
+            let fields: Vec<&str> = line.split(':').collect();
+            if fields.len() > 2 && fields[2] == uid {
+                return fields[0].to_string();
+            }
+        }
+    }
+    "postgres".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_options_are_split_from_urls() {
+        let (rest, mode, root) = split_tls_options(
+            "postgres://u:pw@h/db?sslmode=verify-full&sslrootcert=/ca.pem&connect_timeout=5",
+        );
+        assert_eq!(rest, "postgres://u:pw@h/db?connect_timeout=5");
+        assert_eq!(mode.as_deref(), Some("verify-full"));
+        assert_eq!(root.as_deref(), Some("/ca.pem"));
+    }
+
+    #[test]
+    fn tls_options_are_split_from_key_values() {
+        let (rest, mode, _) = split_tls_options("host=h dbname=d sslmode=require");
+        assert_eq!(rest, "host=h dbname=d");
+        assert_eq!(mode.as_deref(), Some("require"));
+    }
+
+    #[test]
+    fn display_hides_the_password() {
+        let t = ConnectTarget::parse("postgres://alice:s3cret@db.example:6543/app").unwrap();
+        let shown = format!("{t} {t:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("alice@db.example:6543/app"), "{shown}");
+    }
+}

@@ -1,0 +1,170 @@
+//! The one PostgreSQL connection a run uses, and the way statements go through it.
+//!
+//! Every statement is sent in a single round trip: statements without values go
+//! through the simple-query protocol, statements with values through an unnamed
+//! prepared statement whose parameter types the server infers (values travel as
+//! text, as Knex's `pg` driver sends them). Transactions are explicit `BEGIN` /
+//! `SAVEPOINT` / `COMMIT` statements, so the Lua layer can share the connection
+//! through an `Rc<RefCell<Db>>` without holding a borrowed `Transaction`.
+
+pub mod connect;
+pub mod decode;
+pub mod error;
+pub mod params;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use postgres::types::{ToSql, Type};
+use postgres::{Client, SimpleQueryMessage};
+
+use crate::sql::raw::to_positional;
+use crate::sql::{Sql, Value};
+
+pub use connect::{ConnectOptions, ConnectTarget};
+pub use error::DbError;
+
+/// A result row: column names and their decoded values, in select order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub columns: Rc<[String]>,
+    pub values: Vec<Value>,
+}
+
+impl Row {
+    pub fn get(&self, column: &str) -> Option<&Value> {
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .map(|i| &self.values[i])
+    }
+}
+
+/// What happened to a statement, for `-v` and `--dry-run` output.
+pub trait StatementLog {
+    fn statement(&mut self, sql: &str, bindings: &[Value]);
+}
+
+/// The connection plus the run-wide switches that affect every statement.
+pub struct Db {
+    client: Client,
+    /// Receives every statement sent (when `-v` or `--dry-run` asks for them).
+    log: Option<Box<dyn StatementLog>>,
+}
+
+pub type SharedDb = Rc<RefCell<Db>>;
+
+impl Db {
+    pub fn new(client: Client) -> Db {
+        Db { client, log: None }
+    }
+
+    pub fn set_log(&mut self, log: Option<Box<dyn StatementLog>>) {
+        self.log = log;
+    }
+
+    pub fn into_shared(self) -> SharedDb {
+        Rc::new(RefCell::new(self))
+    }
+
+    /// Direct access for the runner's bulk paths (`COPY`).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    fn note(&mut self, text: &str, bindings: &[Value]) {
+        if let Some(log) = self.log.as_mut() {
+            log.statement(text, bindings);
+        }
+    }
+
+    /// Runs statements that carry no values and return nothing of interest
+    /// (`BEGIN`, DDL); several may be joined with `;`.
+    pub fn batch(&mut self, text: &str) -> Result<(), DbError> {
+        self.note(text, &[]);
+        self.client
+            .batch_execute(text)
+            .map_err(|e| DbError::from_pg(e, text))
+    }
+
+    /// Runs a builder statement (`?` placeholders) and returns its rows.
+    pub fn query(&mut self, sql: &Sql) -> Result<Vec<Row>, DbError> {
+        let text = to_positional(&sql.text);
+        self.query_positional(&text, &sql.bindings)
+    }
+
+    /// Runs a statement already numbered `$1…$n` and returns its rows.
+    pub fn query_positional(
+        &mut self,
+        text: &str,
+        bindings: &[Value],
+    ) -> Result<Vec<Row>, DbError> {
+        self.note(text, bindings);
+        let params: Vec<params::TextParam<'_>> = bindings.iter().map(params::TextParam).collect();
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
+            .iter()
+            .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
+            .collect();
+        let rows = self
+            .client
+            .query_typed(text, &typed)
+            .map_err(|e| DbError::from_pg(e, text))?;
+        decode::rows(&rows).map_err(|e| DbError::decode(e, text))
+    }
+
+    /// Runs a builder statement and returns the number of rows it affected.
+    pub fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
+        let text = to_positional(&sql.text);
+        if sql.bindings.is_empty() {
+            self.note(&text, &[]);
+            let messages = self
+                .client
+                .simple_query(&text)
+                .map_err(|e| DbError::from_pg(e, &text))?;
+            return Ok(messages
+                .iter()
+                .rev()
+                .find_map(|m| match m {
+                    SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                    _ => None,
+                })
+                .unwrap_or(0));
+        }
+        self.note(&text, &sql.bindings);
+        let params: Vec<params::TextParam<'_>> =
+            sql.bindings.iter().map(params::TextParam).collect();
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
+            .iter()
+            .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
+            .collect();
+        // One round trip (no separate prepare); the command tag gives the count.
+        let mut it = self
+            .client
+            .query_typed_raw(&text, typed.iter().map(|(p, t)| (*p, t.clone())))
+            .map_err(|e| DbError::from_pg(e, &text))?;
+        use postgres::fallible_iterator::FallibleIterator;
+        while let Some(_row) = it.next().map_err(|e| DbError::from_pg(e, &text))? {}
+        Ok(it.rows_affected().unwrap_or(0))
+    }
+
+    /// Runs a simple (text protocol, no values) query and returns its rows as text.
+    /// Used by the runner for its own catalog and ledger reads.
+    pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        self.note(text, &[]);
+        let messages = self
+            .client
+            .simple_query(text)
+            .map_err(|e| DbError::from_pg(e, text))?;
+        Ok(messages
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_string))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,223 @@
+//! Errors raised inside Lua callbacks, and the one error type a script run returns.
+
+use std::fmt;
+
+use mlua::Lua;
+
+use crate::db::DbError;
+
+/// An error a Rust callback raises into Lua, stamped with the caller's `file:line`.
+#[derive(Debug, Clone)]
+pub struct BridgeError {
+    pub location: Option<String>,
+    pub message: String,
+    pub db: Option<DbError>,
+}
+
+impl fmt::Display for BridgeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(loc) = &self.location {
+            write!(f, "{loc}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(db) = &self.db {
+            write!(f, ": {db}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BridgeError {}
+
+/// The innermost Lua frame that called into Rust: `migrations/001_users.lua:5`.
+pub fn caller_location(lua: &Lua) -> Option<String> {
+    (1..16).find_map(|level| {
+        lua.inspect_stack(level, |d| {
+            let line = d.current_line()?;
+            let src = d.source();
+            if src.what == "C" {
+                return None;
+            }
+            Some(format!("{}:{line}", src.short_src?))
+        })
+        .flatten()
+    })
+}
+
+/// A misuse of the API (bad argument, unknown option) at the caller's line.
+pub fn usage_error(lua: &Lua, message: impl Into<String>) -> mlua::Error {
+    mlua::Error::external(BridgeError {
+        location: caller_location(lua),
+        message: message.into(),
+        db: None,
+    })
+}
+
+/// A statement that PostgreSQL rejected, at the line of the builder call that made it.
+pub fn db_error(lua: &Lua, err: DbError) -> mlua::Error {
+    db_error_at(caller_location(lua), err)
+}
+
+/// Same as [`db_error`] with a location recorded earlier (where a query was built).
+pub fn db_error_at(location: Option<String>, err: DbError) -> mlua::Error {
+    mlua::Error::external(BridgeError {
+        location,
+        message: "statement failed".into(),
+        db: Some(err),
+    })
+}
+
+/// Why a migration or seed file failed: where, what, and the SQL if any.
+#[derive(Debug, Clone)]
+pub struct ScriptError {
+    pub file: String,
+    /// `file:line` of the Lua code at fault, when known.
+    pub location: Option<String>,
+    pub message: String,
+    pub db: Option<DbError>,
+}
+
+impl ScriptError {
+    pub fn shape(file: &str, message: impl Into<String>) -> ScriptError {
+        ScriptError {
+            file: file.to_string(),
+            location: None,
+            message: message.into(),
+            db: None,
+        }
+    }
+
+    pub fn from_lua(file: &str, err: mlua::Error) -> ScriptError {
+        if let Some(bridge) = err.downcast_ref::<BridgeError>() {
+            return ScriptError {
+                file: file.to_string(),
+                location: bridge.location.clone(),
+                message: bridge.message.clone(),
+                db: bridge.db.clone(),
+            };
+        }
+        let (message, traceback) = match &err {
+            mlua::Error::SyntaxError { message, .. } => {
+                let (location, rest) = match leading_location(message, file) {
+                    Some((loc, rest)) => (Some(loc), rest),
+                    None => (None, message.clone()),
+                };
+                return ScriptError {
+                    file: file.to_string(),
+                    location,
+                    message: format!("syntax error: {rest}"),
+                    db: None,
+                };
+            }
+            mlua::Error::RuntimeError(m) => split_traceback(m),
+            mlua::Error::CallbackError { cause, traceback } => {
+                (innermost(cause).to_string(), Some(traceback.clone()))
+            }
+            other => (other.to_string(), None),
+        };
+        // Lua's own messages start with `file:line:`; take the location from
+        // there, else from the first frame of the traceback in the user's file.
+        let (location, message) = match leading_location(&message, file) {
+            Some((loc, rest)) => (Some(loc), rest),
+            None => (
+                traceback.as_deref().and_then(|t| frame_in(t, file)),
+                message,
+            ),
+        };
+        ScriptError {
+            file: file.to_string(),
+            location,
+            message,
+            db: None,
+        }
+    }
+}
+
+fn innermost(err: &mlua::Error) -> &mlua::Error {
+    match err {
+        mlua::Error::CallbackError { cause, .. } | mlua::Error::WithContext { cause, .. } => {
+            innermost(cause)
+        }
+        other => other,
+    }
+}
+
+fn split_traceback(message: &str) -> (String, Option<String>) {
+    match message.split_once("\nstack traceback:") {
+        Some((m, t)) => (m.to_string(), Some(t.to_string())),
+        None => (message.to_string(), None),
+    }
+}
+
+/// `migrations/x.lua:12: boom` → (`migrations/x.lua:12`, `boom`).
+fn leading_location(message: &str, file: &str) -> Option<(String, String)> {
+    let rest = message.strip_prefix(file)?.strip_prefix(':')?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let text = rest[digits.len()..].trim_start_matches(':').trim_start();
+    Some((format!("{file}:{digits}"), text.to_string()))
+}
+
+fn frame_in(traceback: &str, file: &str) -> Option<String> {
+    traceback.lines().find_map(|line| {
+        let line = line.trim();
+        let rest = line.strip_prefix(file)?.strip_prefix(':')?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (!digits.is_empty()).then(|| format!("{file}:{digits}"))
+    })
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)?;
+        write!(
+            f,
+            "\n  --> {}",
+            self.location.as_deref().unwrap_or(&self.file)
+        )?;
+        if let Some(db) = &self.db {
+            if !db.sql.is_empty() {
+                write!(f, "\n  sql: {}", db.sql)?;
+            }
+            write!(f, "\n  postgres: {}", db.message)?;
+            if let Some(code) = &db.code {
+                write!(f, " (SQLSTATE {code})")?;
+            }
+            if let Some(detail) = &db.detail {
+                write!(f, "\n  detail: {detail}")?;
+            }
+            if let Some(hint) = &db.hint {
+                write!(f, "\n  hint: {hint}")?;
+            }
+            if let Some(pos) = db.position {
+                write!(f, "\n  position: {pos}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lua_locations_are_parsed() {
+        let (loc, rest) =
+            leading_location("migrations/a.lua:12: boom", "migrations/a.lua").unwrap();
+        assert_eq!(loc, "migrations/a.lua:12");
+        assert_eq!(rest, "boom");
+        assert_eq!(
+            frame_in(
+                "\n\tmigrations/a.lua:7: in function 'up'",
+                "migrations/a.lua"
+            )
+            .as_deref(),
+            Some("migrations/a.lua:7")
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! The Lua bridge: one fresh Lua state per migration or seed file, the `knex`
+//! value handed to `up` / `down` / `seed`, and errors that point at the user's
+//! `file:line`.
+//!
+//! This layer turns Lua calls into [`crate::sql`] statements and sends them
+//! through the shared [`Db`](crate::db::Db); it never decides about
+//! transactions, the ledger or the lock (that is the runner's job).
+
+pub mod error;
+pub mod knex;
+pub mod query;
+pub mod schema;
+pub mod value;
+
+use std::path::{Path, PathBuf};
+
+use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value as LuaValue};
+
+use crate::db::SharedDb;
+pub use error::{BridgeError, ScriptError};
+
+/// What every Lua callback of one file can reach (stored as the state's app data).
+pub struct ScriptContext {
+    pub db: SharedDb,
+    /// The file as shown to the user (relative to the project when possible).
+    pub file: String,
+}
+
+/// The settings a state needs that do not change from file to file.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptEnv {
+    /// Directories added to `package.path` as `DIR/?.lua` and `DIR/?/init.lua`.
+    pub lua_path: Vec<PathBuf>,
+}
+
+/// One loaded migration or seed file: its own Lua state and the table it returned.
+pub struct Script {
+    lua: Lua,
+    module: Table,
+    file: String,
+}
+
+/// What a migration file declares besides its functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScriptConfig {
+    /// `config = { transaction = false }` opts out of the batch transaction.
+    pub transaction: bool,
+}
+
+impl Script {
+    /// Runs the file's chunk in a fresh state and checks that it returned a table.
+    /// `display` is the name used in messages (the chunk name, so Lua's own
+    /// errors carry it too).
+    pub fn load(
+        display: &str,
+        source: &[u8],
+        env: &ScriptEnv,
+        db: SharedDb,
+    ) -> Result<Script, ScriptError> {
+        let lua = new_state(env).map_err(|e| ScriptError::from_lua(display, e))?;
+        lua.set_app_data(ScriptContext {
+            db,
+            file: display.to_string(),
+        });
+        let chunk = lua.load(source).set_name(format!("@{display}"));
+        let returned: LuaValue = chunk
+            .eval()
+            .map_err(|e| ScriptError::from_lua(display, e))?;
+        let LuaValue::Table(module) = returned else {
+            return Err(ScriptError::shape(
+                display,
+                format!(
+                    "the file must return a table (`return {{ up = function(knex) … end }}`), but it returned {}",
+                    describe(&returned)
+                ),
+            ));
+        };
+        Ok(Script {
+            lua,
+            module,
+            file: display.to_string(),
+        })
+    }
+
+    /// The named function of the returned table, if it is one.
+    pub fn function(&self, name: &str) -> Result<Option<Function>, ScriptError> {
+        match self.module.raw_get::<LuaValue>(name) {
+            Ok(LuaValue::Function(f)) => Ok(Some(f)),
+            Ok(LuaValue::Nil) => Ok(None),
+            Ok(other) => Err(ScriptError::shape(
+                &self.file,
+                format!(
+                    "`{name}` must be a function, but it is {}",
+                    describe(&other)
+                ),
+            )),
+            Err(e) => Err(ScriptError::from_lua(&self.file, e)),
+        }
+    }
+
+    pub fn has_function(&self, name: &str) -> bool {
+        matches!(
+            self.module.raw_get::<LuaValue>(name),
+            Ok(LuaValue::Function(_))
+        )
+    }
+
+    /// Reads `config = { transaction = … }` (default: transactional).
+    pub fn config(&self) -> Result<ScriptConfig, ScriptError> {
+        let mut config = ScriptConfig { transaction: true };
+        match self.module.raw_get::<LuaValue>("config") {
+            Ok(LuaValue::Nil) => {}
+            Ok(LuaValue::Table(t)) => {
+                for pair in t.pairs::<LuaValue, LuaValue>() {
+                    let (k, v) = pair.map_err(|e| ScriptError::from_lua(&self.file, e))?;
+                    let key = k.as_string().map(|s| s.to_string_lossy());
+                    match (key.as_deref(), v) {
+                        (Some("transaction"), LuaValue::Boolean(b)) => config.transaction = b,
+                        (Some("transaction"), other) => {
+                            return Err(ScriptError::shape(
+                                &self.file,
+                                format!(
+                                    "`config.transaction` must be true or false, not {}",
+                                    describe(&other)
+                                ),
+                            ))
+                        }
+                        (key, _) => {
+                            return Err(ScriptError::shape(
+                                &self.file,
+                                format!(
+                                    "unknown key `{}` in `config` (valid keys: `transaction`)",
+                                    key.unwrap_or("?")
+                                ),
+                            ))
+                        }
+                    }
+                }
+            }
+            Ok(other) => {
+                return Err(ScriptError::shape(
+                    &self.file,
+                    format!("`config` must be a table, not {}", describe(&other)),
+                ))
+            }
+            Err(e) => return Err(ScriptError::from_lua(&self.file, e)),
+        }
+        Ok(config)
+    }
+
+    /// Calls `name(knex)`; afterwards, a query that was built and never run is an error.
+    pub fn call(&self, name: &str) -> Result<(), ScriptError> {
+        let Some(function) = self.function(name)? else {
+            return Err(ScriptError::shape(
+                &self.file,
+                format!("the file has no `{name}` function"),
+            ));
+        };
+        let knex = knex::create(&self.lua).map_err(|e| ScriptError::from_lua(&self.file, e))?;
+        function
+            .call::<()>(knex)
+            .map_err(|e| ScriptError::from_lua(&self.file, e))?;
+        query::check_forgotten(&self.lua).map_err(|e| ScriptError::from_lua(&self.file, e))
+    }
+}
+
+/// A state with the safe standard library, `require` limited to `lua_path`,
+/// `print` sent to the log, and `os.exit` turned into an error.
+fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
+    let lua = Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())?;
+    let globals = lua.globals();
+    let package: Table = globals.get("package")?;
+    let mut path = String::new();
+    for dir in &env.lua_path {
+        let dir = dir.display();
+        path.push_str(&format!("{dir}/?.lua;{dir}/?/init.lua;"));
+    }
+    package.set("path", path)?;
+    // No native modules: a migration must not load arbitrary shared objects.
+    package.set("cpath", "")?;
+    globals.set(
+        "print",
+        lua.create_function(|lua, args: mlua::MultiValue| {
+            let mut line = String::new();
+            for (i, v) in args.iter().enumerate() {
+                if i > 0 {
+                    line.push('\t');
+                }
+                line.push_str(&lua_tostring(lua, v));
+            }
+            let file = lua
+                .app_data_ref::<ScriptContext>()
+                .map(|c| c.file.clone())
+                .unwrap_or_default();
+            log::info!(target: "vectra_db::lua", "{file}: {line}");
+            Ok(())
+        })?,
+    )?;
+    let os: Table = globals.get("os")?;
+    os.set(
+        "exit",
+        lua.create_function(|_, _: mlua::MultiValue| -> mlua::Result<()> {
+            Err(mlua::Error::runtime(
+                "os.exit is not allowed in a migration or seed: raise an error with error(...) instead",
+            ))
+        })?,
+    )?;
+    Ok(lua)
+}
+
+fn lua_tostring(lua: &Lua, v: &LuaValue) -> String {
+    let tostring: Option<Function> = lua.globals().get("tostring").ok();
+    tostring
+        .and_then(|f| f.call::<String>(v.clone()).ok())
+        .unwrap_or_else(|| format!("{v:?}"))
+}
+
+/// A short description of a Lua value for error messages.
+pub fn describe(v: &LuaValue) -> String {
+    match v {
+        LuaValue::Nil => "nil".into(),
+        LuaValue::Boolean(b) => format!("the boolean {b}"),
+        LuaValue::Integer(i) => format!("the number {i}"),
+        LuaValue::Number(n) => format!("the number {n}"),
+        LuaValue::String(s) => format!("the string {:?}", s.to_string_lossy()),
+        other => format!("a {}", other.type_name()),
+    }
+}
+
+/// Resolves `path` for display: relative to `base` when it is inside it.
+pub fn display_path(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

@@ -1,0 +1,43 @@
+//! SQL generation: statements as data, rendered to SQL text plus bound values.
+//!
+//! Nothing in here does I/O or knows about Lua or the `postgres` crate: the
+//! builders reproduce the SQL Knex 3.3 emits on PostgreSQL, and the runner and
+//! the Lua bridge decide when and where it runs.
+
+pub mod ident;
+pub mod raw;
+pub mod value;
+
+pub use ident::{quote_ident, quote_literal, quote_qualified};
+pub use raw::Raw;
+pub use value::Value;
+
+/// One statement ready to send: text with `$1…$n` placeholders and the values for them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sql {
+    pub text: String,
+    pub bindings: Vec<Value>,
+}
+
+impl Sql {
+    /// A statement without bindings (DDL, where values are inlined as quoted literals).
+    pub fn plain(text: impl Into<String>) -> Sql {
+        Sql {
+            text: text.into(),
+            bindings: Vec::new(),
+        }
+    }
+
+    pub fn new(text: impl Into<String>, bindings: Vec<Value>) -> Sql {
+        Sql {
+            text: text.into(),
+            bindings,
+        }
+    }
+}
+
+impl std::fmt::Display for Sql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
