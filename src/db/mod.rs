@@ -48,6 +48,8 @@ pub trait StatementLog {
 /// The connection plus the run-wide switches that affect every statement.
 pub struct Db {
     client: Client,
+    /// Open transaction levels: 0 none, 1 `BEGIN`, 2+ savepoints.
+    depth: usize,
     /// Receives every statement sent (when `-v` or `--dry-run` asks for them).
     log: Option<Box<dyn StatementLog>>,
 }
@@ -56,7 +58,11 @@ pub type SharedDb = Rc<RefCell<Db>>;
 
 impl Db {
     pub fn new(client: Client) -> Db {
-        Db { client, log: None }
+        Db {
+            client,
+            depth: 0,
+            log: None,
+        }
     }
 
     pub fn set_log(&mut self, log: Option<Box<dyn StatementLog>>) {
@@ -76,6 +82,44 @@ impl Db {
         if let Some(log) = self.log.as_mut() {
             log.statement(text, bindings);
         }
+    }
+
+    /// Opens a transaction, or a savepoint inside the current one.
+    pub fn begin(&mut self) -> Result<(), DbError> {
+        let text = match self.depth {
+            0 => "BEGIN".to_string(),
+            n => format!("SAVEPOINT vectra_sp_{n}"),
+        };
+        self.batch(&text)?;
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Commits the innermost transaction level (`COMMIT` or `RELEASE SAVEPOINT`).
+    pub fn commit(&mut self) -> Result<(), DbError> {
+        let text = match self.depth {
+            0 => return Ok(()),
+            1 => "COMMIT".to_string(),
+            n => format!("RELEASE SAVEPOINT vectra_sp_{}", n - 1),
+        };
+        self.depth -= 1;
+        self.batch(&text)
+    }
+
+    /// Rolls the innermost transaction level back.
+    pub fn rollback(&mut self) -> Result<(), DbError> {
+        let text = match self.depth {
+            0 => return Ok(()),
+            1 => "ROLLBACK".to_string(),
+            n => format!("ROLLBACK TO SAVEPOINT vectra_sp_{}", n - 1),
+        };
+        self.depth -= 1;
+        self.batch(&text)
+    }
+
+    /// True inside `BEGIN` … `COMMIT`.
+    pub fn in_transaction(&self) -> bool {
+        self.depth > 0
     }
 
     /// Runs statements that carry no values and return nothing of interest

@@ -7,7 +7,7 @@ use mlua::{Lua, Table, UserData, UserDataMethods, Value as LuaValue};
 
 use super::error::{caller_location, db_error_at, usage_error};
 use super::knex::module_fn;
-use super::value::{to_lua, to_value, RawFragment};
+use super::value::{to_lua, to_value};
 use super::ScriptContext;
 use crate::sql::{Raw, Sql, Value};
 
@@ -20,6 +20,23 @@ pub struct RawQuery {
     raw: Raw,
     location: Option<String>,
     used: Rc<Cell<bool>>,
+}
+
+impl RawQuery {
+    /// The fragment, for use inside another statement (which counts as using it).
+    pub fn take_raw(&self) -> Raw {
+        self.used.set(true);
+        self.raw.clone()
+    }
+}
+
+/// The SQL of a query value used inside another statement (a view's `as`,
+/// a subquery), marking it used. `None` when `v` is not a query.
+pub fn as_subquery(v: &LuaValue) -> Option<Raw> {
+    match v {
+        LuaValue::UserData(ud) => ud.borrow::<RawQuery>().ok().map(|q| q.take_raw()),
+        _ => None,
+    }
 }
 
 impl UserData for RawQuery {
@@ -73,7 +90,6 @@ pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
             if let Some(p) = lua.app_data_ref::<Pending>() {
                 p.0.borrow_mut().push((used.clone(), location.clone()));
             }
-            let _ = RawFragment(raw.clone());
             lua.create_userdata(RawQuery {
                 raw,
                 location,

@@ -37,10 +37,11 @@ pub fn is_null_marker(v: &LuaValue) -> bool {
     matches!(v, LuaValue::UserData(ud) if ud.is::<NullMarker>())
 }
 
-/// The raw fragment inside `v`, if `v` is one.
+/// The raw fragment inside `v` (`knex.raw(...)`, `knex.fn.now()`), if `v` is one.
+/// Using a `knex.raw` value this way counts as running it.
 pub fn as_raw(v: &LuaValue) -> Option<Raw> {
     match v {
-        LuaValue::UserData(ud) => raw_of(ud),
+        LuaValue::UserData(ud) => raw_of(ud).or_else(|| super::query::as_subquery(v)),
         _ => None,
     }
 }
