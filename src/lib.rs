@@ -2,8 +2,18 @@
 //!
 //! Layers, each depending only on the ones after it:
 //! `cli` → `commands` → `runner` (ledger, lock, transactions) → `lua` bridge →
-//! `sql` builder; `db` is the connection they share and `config` the settings.
+//! `sql` builder; `db` is the connection they share, `config` the settings,
+//! `output` what the user sees.
 
+// Errors carry the failing SQL and PostgreSQL's fields by value; they are the
+// cold path of a run, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod db;
 pub mod lua;
+pub mod output;
+pub mod runner;
 pub mod sql;

@@ -1,1 +1,31 @@
-fn main() {}
+//! The `vectra-db` binary: parse the command line, run the verb, exit with its code.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use vectra_db::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        anstream::ColorChoice::Never.write_global();
+    }
+    let default_filter = if cli.quiet {
+        "error"
+    } else {
+        "warn,vectra_db::lua=info"
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_filter))
+        .format(|buf, record| writeln!(buf, "{}", record.args()))
+        .init();
+    let (global, command) = cli.resolve();
+    let cwd = match std::env::current_dir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            vectra_db::output::error(&format!("cannot read the current directory: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    ExitCode::from(vectra_db::commands::execute(&global, &command, &cwd))
+}

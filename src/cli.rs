@@ -1,0 +1,191 @@
+//! Command-line definitions (clap) and their resolution into what the
+//! commands need. Nothing below this module sees clap types.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{Command, Global};
+use crate::config::Overrides;
+
+/// Knex-compatible PostgreSQL migrations and seeds, written in Lua.
+///
+/// Configuration comes from `vectra-db.toml` (searched upwards from the current
+/// directory), the environment from `--env`, `VECTRA_ENV`, `NODE_ENV`, else
+/// `development`. Exit codes: 0 done, 1 failed (nothing of the failed batch is
+/// applied), 2 usage or configuration error, 3 `--check` found pending or
+/// drifted migrations.
+#[derive(Debug, Parser)]
+#[command(name = "vectra-db", version, about, long_about)]
+pub struct Cli {
+    /// Environment of the config file to use (default: VECTRA_ENV, NODE_ENV, `development`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Config file (default: `vectra-db.toml` here or in a parent directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Connection URL or libpq `key=value` string; overrides the config's `connection`.
+    #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Show every SQL statement sent.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Never use colour (also when NO_COLOR is set).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Verb,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Verb {
+    /// Write `migrations/YYYYMMDDHHMMSS_NAME.lua` (UTC) from the template.
+    #[command(name = "migrate:make")]
+    MigrateMake {
+        /// Name of the migration: letters, digits, `_` and `-`.
+        name: String,
+        /// Template file to use instead of `lua/templates/migration.lua`.
+        #[arg(long, value_name = "FILE")]
+        stub: Option<PathBuf>,
+    },
+    /// Run every pending migration as one new batch, in one transaction.
+    #[command(name = "migrate:latest")]
+    MigrateLatest(RunFlags),
+    /// Undo the last batch (or all batches), newest first, in one transaction.
+    #[command(name = "migrate:rollback")]
+    MigrateRollback {
+        /// Undo every applied migration.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Run the next pending migration (or the named one) as a new batch.
+    #[command(name = "migrate:up")]
+    MigrateUp {
+        /// File name (with or without `.lua`).
+        name: Option<String>,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Undo the applied migration whose file name sorts last (or the named one).
+    #[command(name = "migrate:down")]
+    MigrateDown {
+        name: Option<String>,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Run the pending migrations up to and including NAME as a new batch.
+    #[command(name = "migrate:to")]
+    MigrateTo {
+        name: String,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// List applied (with batch and time) and pending migrations.
+    #[command(name = "migrate:list", visible_alias = "migrate:status")]
+    MigrateList {
+        /// Exit with code 3 when migrations are pending, drifted or missing (deploy gate).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the timestamp prefix of the newest applied migration.
+    #[command(name = "migrate:currentVersion")]
+    MigrateCurrentVersion,
+    /// Free the Knex lock row left behind by a crashed Knex process.
+    #[command(name = "migrate:unlock")]
+    MigrateUnlock,
+    /// Write `seeds/NAME.lua` from the template.
+    #[command(name = "seed:make")]
+    SeedMake {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        stub: Option<PathBuf>,
+        /// Prefix the file name with a UTC timestamp, like migrations.
+        #[arg(long)]
+        timestamp_filename_prefix: bool,
+    },
+    /// Run all seeds in name order (or only the named ones), in one transaction.
+    #[command(name = "seed:run")]
+    SeedRun {
+        /// Run only this seed file (repeatable).
+        #[arg(long, value_name = "FILE")]
+        specific: Vec<String>,
+        /// Run in a transaction that is rolled back, printing every statement.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Create the database if it does not exist, then migrate:latest, then seed:run.
+    #[command(name = "db:setup")]
+    DbSetup,
+    /// Drop the database (terminating its connections), then db:setup.
+    #[command(name = "db:reset")]
+    DbReset {
+        /// Required on a `protected` environment.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, clap::Args, Clone, Copy)]
+pub struct RunFlags {
+    /// Run in a transaction that is rolled back, printing every statement with its values.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go on although applied migrations have no file.
+    #[arg(long)]
+    pub ignore_missing: bool,
+}
+
+impl Cli {
+    /// Splits the parsed line into the global switches and the command.
+    pub fn resolve(self) -> (Global, Command) {
+        let global = Global {
+            overrides: Overrides {
+                config: self.config,
+                env: self.env,
+                database_url: self.database_url,
+            },
+            json: self.json,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        };
+        let run = |f: RunFlags| crate::commands::RunFlags {
+            dry_run: f.dry_run,
+            ignore_missing: f.ignore_missing,
+        };
+        use crate::runner::migrator::Target;
+        let command = match self.command {
+            Verb::MigrateMake { name, stub } => Command::MigrateMake { name, stub },
+            Verb::MigrateLatest(f) => Command::Migrate(Target::Latest, run(f)),
+            Verb::MigrateRollback { all, flags } => {
+                Command::Migrate(Target::Rollback { all }, run(flags))
+            }
+            Verb::MigrateUp { name, flags } => Command::Migrate(Target::Up(name), run(flags)),
+            Verb::MigrateDown { name, flags } => Command::Migrate(Target::Down(name), run(flags)),
+            Verb::MigrateTo { name, flags } => Command::Migrate(Target::To(name), run(flags)),
+            Verb::MigrateList { check } => Command::MigrateStatus { check },
+            Verb::MigrateCurrentVersion => Command::CurrentVersion,
+            Verb::MigrateUnlock => Command::Unlock,
+            Verb::SeedMake {
+                name,
+                stub,
+                timestamp_filename_prefix,
+            } => Command::SeedMake {
+                name,
+                stub,
+                timestamp: timestamp_filename_prefix,
+            },
+            Verb::SeedRun { specific, dry_run } => Command::SeedRun { specific, dry_run },
+            Verb::DbSetup => Command::DbSetup,
+            Verb::DbReset { force } => Command::DbReset { force },
+        };
+        (global, command)
+    }
+}

@@ -1,0 +1,351 @@
+//! The verbs: each resolves settings, opens the one connection it needs,
+//! calls the runner, and reports the outcome as text or JSON with an exit code.
+
+mod database;
+mod make;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::config::{ConfigError, Overrides, Settings};
+use crate::db::{ConnectOptions, ConnectTarget, Db, SharedDb};
+use crate::output::{self, OutputMode, Reporter, StatementPrinter};
+use crate::runner::migrator::{AppliedState, RunOptions, Target};
+use crate::runner::seeder::Seeder;
+use crate::runner::{Direction, Migrator, RunnerError};
+
+/// Switches valid with every verb.
+#[derive(Debug, Clone, Default)]
+pub struct Global {
+    pub overrides: Overrides,
+    pub json: bool,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunFlags {
+    pub dry_run: bool,
+    pub ignore_missing: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    MigrateMake {
+        name: String,
+        stub: Option<PathBuf>,
+    },
+    Migrate(Target, RunFlags),
+    MigrateStatus {
+        check: bool,
+    },
+    CurrentVersion,
+    Unlock,
+    SeedMake {
+        name: String,
+        stub: Option<PathBuf>,
+        timestamp: bool,
+    },
+    SeedRun {
+        specific: Vec<String>,
+        dry_run: bool,
+    },
+    DbSetup,
+    DbReset {
+        force: bool,
+    },
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::MigrateMake { .. } => "migrate:make",
+            Command::Migrate(Target::Latest, _) => "migrate:latest",
+            Command::Migrate(Target::Up(_), _) => "migrate:up",
+            Command::Migrate(Target::Down(_), _) => "migrate:down",
+            Command::Migrate(Target::To(_), _) => "migrate:to",
+            Command::Migrate(Target::Rollback { .. }, _) => "migrate:rollback",
+            Command::MigrateStatus { .. } => "migrate:status",
+            Command::CurrentVersion => "migrate:currentVersion",
+            Command::Unlock => "migrate:unlock",
+            Command::SeedMake { .. } => "seed:make",
+            Command::SeedRun { .. } => "seed:run",
+            Command::DbSetup => "db:setup",
+            Command::DbReset { .. } => "db:reset",
+        }
+    }
+}
+
+/// A finished verb: its JSON document and exit code (0, or 3 for `--check`).
+struct Done {
+    json: serde_json::Value,
+    code: u8,
+}
+
+impl Done {
+    fn ok(json: serde_json::Value) -> Done {
+        Done { json, code: 0 }
+    }
+}
+
+/// Runs one verb and returns the process exit code.
+pub fn execute(global: &Global, command: &Command, cwd: &Path) -> u8 {
+    let mode = OutputMode {
+        json: global.json,
+        quiet: global.quiet,
+        verbose: global.verbose,
+    };
+    let mut reporter = Reporter::new(mode);
+    let result = Settings::resolve(&global.overrides, cwd)
+        .map_err(|ConfigError(m)| RunnerError::Config(m))
+        .and_then(|settings| run(global, command, &settings, &mut reporter));
+    reporter.finish();
+    match result {
+        Ok(done) => {
+            if global.json {
+                let mut doc = done.json;
+                if let Some(obj) = doc.as_object_mut() {
+                    obj.insert("command".into(), json!(command.name()));
+                    obj.insert("ok".into(), json!(true));
+                    obj.insert("exit_code".into(), json!(done.code));
+                }
+                output::json(&doc);
+            }
+            done.code
+        }
+        Err(e) => {
+            let message = e.to_string();
+            output::error(&message);
+            if global.json {
+                output::json(&json!({
+                    "command": command.name(),
+                    "ok": false,
+                    "exit_code": e.exit_code(),
+                    "error": message,
+                }));
+            }
+            e.exit_code()
+        }
+    }
+}
+
+fn run(
+    global: &Global,
+    command: &Command,
+    settings: &Settings,
+    reporter: &mut Reporter,
+) -> Result<Done, RunnerError> {
+    match command {
+        Command::MigrateMake { name, stub } => {
+            let path = make::migration(settings, name, stub.as_deref())?;
+            reporter.line(&format!("Created Migration: {}", path.display()));
+            Ok(Done::ok(json!({ "path": path })))
+        }
+        Command::SeedMake {
+            name,
+            stub,
+            timestamp,
+        } => {
+            let path = make::seed(settings, name, stub.as_deref(), *timestamp)?;
+            reporter.line(&format!("Created seed file: {}", path.display()));
+            Ok(Done::ok(json!({ "path": path })))
+        }
+        Command::Migrate(target, flags) => {
+            let db = connect(settings, global, flags.dry_run)?;
+            migrate(settings, db, target, *flags, reporter)
+        }
+        Command::MigrateStatus { check } => {
+            let db = connect(settings, global, false)?;
+            status(settings, db, *check, reporter)
+        }
+        Command::CurrentVersion => {
+            let db = connect(settings, global, false)?;
+            let version = Migrator::new(settings, db, reporter).current_version()?;
+            reporter.line(&format!(
+                "Current Version: {}",
+                version.as_deref().unwrap_or("none")
+            ));
+            Ok(Done::ok(json!({ "current_version": version })))
+        }
+        Command::Unlock => {
+            let db = connect(settings, global, false)?;
+            let migrator = Migrator::new(settings, db.clone(), reporter);
+            let ledger = migrator.ledger().clone();
+            let exists = ledger.exists(&mut db.borrow_mut())?;
+            if exists {
+                ledger.force_unlock(&mut db.borrow_mut())?;
+            }
+            reporter.summary("Successfully unlocked the migrations lock table");
+            Ok(Done::ok(json!({ "unlocked": exists })))
+        }
+        Command::SeedRun { specific, dry_run } => {
+            let db = connect(settings, global, *dry_run)?;
+            seed(settings, db, specific, *dry_run, reporter)
+        }
+        Command::DbSetup => database::setup(settings, global, reporter),
+        Command::DbReset { force } => database::reset(settings, global, *force, reporter),
+    }
+}
+
+/// Opens the connection, applies `statement_timeout`, and attaches the
+/// statement printer for `-v` / `--dry-run`.
+fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<SharedDb, RunnerError> {
+    let target = ConnectTarget::parse(&settings.connection).map_err(RunnerError::Config)?;
+    let client = target.connect(&ConnectOptions {
+        connect_timeout: Some(std::time::Duration::from_secs(10)),
+    })?;
+    let mut db = Db::new(client);
+    if !settings.statement_timeout.is_zero() {
+        db.batch(&format!(
+            "set statement_timeout = {}",
+            settings.statement_timeout.as_millis()
+        ))?;
+    }
+    if global.verbose || dry_run {
+        db.set_log(Some(Box::new(StatementPrinter {
+            to_stderr: global.json,
+        })));
+    }
+    Ok(db.into_shared())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn migrate(
+    settings: &Settings,
+    db: SharedDb,
+    target: &Target,
+    flags: RunFlags,
+    reporter: &mut Reporter,
+) -> Result<Done, RunnerError> {
+    let options = RunOptions {
+        dry_run: flags.dry_run,
+        ignore_missing: flags.ignore_missing,
+    };
+    let outcome = Migrator::new(settings, db, reporter).run(target, options)?;
+    let down = matches!(target, Target::Rollback { .. } | Target::Down(_));
+    let n = outcome.migrations.len();
+    let summary = match (n, down) {
+        (0, false) => "Already up to date".to_string(),
+        (0, true) => "Already at the base migration".to_string(),
+        (_, false) => format!("Batch {} run: {}", outcome.batch, plural(n, "migration")),
+        (_, true) => format!(
+            "Batch {} rolled back: {}",
+            outcome.batch,
+            plural(n, "migration")
+        ),
+    };
+    if outcome.dry_run && n > 0 {
+        reporter.summary(&format!(
+            "Dry run (rolled back, nothing written): {summary}"
+        ));
+    } else {
+        reporter.summary(&summary);
+    }
+    Ok(Done::ok(json!({
+        "direction": if down { Direction::Down } else { Direction::Up },
+        "batch": outcome.batch,
+        "dry_run": outcome.dry_run,
+        "migrations": outcome.migrations,
+        "summary": summary,
+    })))
+}
+
+fn status(
+    settings: &Settings,
+    db: SharedDb,
+    check: bool,
+    reporter: &mut Reporter,
+) -> Result<Done, RunnerError> {
+    let status = Migrator::new(settings, db, reporter).status()?;
+    let drifted = status.names_in(AppliedState::Drifted);
+    let missing = status.names_in(AppliedState::Missing);
+    if status.applied.is_empty() {
+        reporter.line("No Completed Migration files Found.");
+    } else {
+        reporter.line(&format!(
+            "Found {} Completed Migration file/files.",
+            status.applied.len()
+        ));
+        for a in &status.applied {
+            let note = match a.state {
+                AppliedState::Ok => String::new(),
+                AppliedState::Adopted => "  (no checksum: recorded by Knex)".into(),
+                AppliedState::Drifted => "  DRIFTED: file changed since it ran".into(),
+                AppliedState::Missing => "  MISSING: no file".into(),
+            };
+            reporter.line(&format!(
+                "{}  batch {}  {}{note}",
+                a.row.name,
+                a.row.batch,
+                a.row.migration_time.as_deref().unwrap_or("-")
+            ));
+        }
+    }
+    if status.pending.is_empty() {
+        reporter.line("No Pending Migration files Found.");
+    } else {
+        reporter.line(&format!(
+            "Found {} Pending Migration file/files.",
+            status.pending.len()
+        ));
+        for p in &status.pending {
+            reporter.line(p);
+        }
+    }
+    let up_to_date = status.pending.is_empty() && drifted.is_empty() && missing.is_empty();
+    let code = if check && !up_to_date { 3 } else { 0 };
+    if check && !up_to_date {
+        output::error(&format!(
+            "not up to date: {} pending, {} drifted, {} missing",
+            status.pending.len(),
+            drifted.len(),
+            missing.len()
+        ));
+    }
+    Ok(Done {
+        json: json!({
+            "applied": status.applied,
+            "pending": status.pending,
+            "drifted": drifted,
+            "missing": missing,
+            "up_to_date": up_to_date,
+        }),
+        code,
+    })
+}
+
+fn seed(
+    settings: &Settings,
+    db: SharedDb,
+    specific: &[String],
+    dry_run: bool,
+    reporter: &mut Reporter,
+) -> Result<Done, RunnerError> {
+    let outcome = Seeder::new(settings, db, reporter).run(specific, dry_run)?;
+    let n = outcome.seeds.len();
+    let summary = if n == 0 {
+        "No seed files exist".to_string()
+    } else {
+        format!("Ran {}", plural(n, "seed file"))
+    };
+    if dry_run && n > 0 {
+        reporter.summary(&format!(
+            "Dry run (rolled back, nothing written): {summary}"
+        ));
+    } else {
+        reporter.summary(&summary);
+    }
+    Ok(Done::ok(json!({
+        "seeds": outcome.seeds,
+        "dry_run": dry_run,
+        "summary": summary,
+    })))
+}

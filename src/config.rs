@@ -1,0 +1,404 @@
+//! `vectra-db.toml`: discovery, environments, `${VAR}` expansion, and the one
+//! validated [`Settings`] value every command works from.
+//!
+//! Nothing here connects to a server; the connection string is kept as given
+//! (it may hold a password) and is only ever printed through
+//! [`crate::db::ConnectTarget`]'s password-free display.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub const CONFIG_FILE: &str = "vectra-db.toml";
+
+/// A configuration problem: always exit code 2, never a password in the text.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn err<T>(message: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError(message.into()))
+}
+
+/// One value or a list, as TOML allows for `migrations`, `seeds`, `lua_path`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// The keys an environment (or `[defaults]`) may set. Unknown keys are errors.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvironmentKeys {
+    connection: Option<String>,
+    migrations: Option<OneOrMany>,
+    seeds: Option<OneOrMany>,
+    lua_path: Option<OneOrMany>,
+    ledger_table: Option<String>,
+    ledger_schema: Option<String>,
+    lock_timeout: Option<String>,
+    statement_timeout: Option<String>,
+    protected: Option<bool>,
+}
+
+impl EnvironmentKeys {
+    /// `self` over `defaults`, key by key.
+    fn over(self, defaults: EnvironmentKeys) -> EnvironmentKeys {
+        EnvironmentKeys {
+            connection: self.connection.or(defaults.connection),
+            migrations: self.migrations.or(defaults.migrations),
+            seeds: self.seeds.or(defaults.seeds),
+            lua_path: self.lua_path.or(defaults.lua_path),
+            ledger_table: self.ledger_table.or(defaults.ledger_table),
+            ledger_schema: self.ledger_schema.or(defaults.ledger_schema),
+            lock_timeout: self.lock_timeout.or(defaults.lock_timeout),
+            statement_timeout: self.statement_timeout.or(defaults.statement_timeout),
+            protected: self.protected.or(defaults.protected),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    defaults: EnvironmentKeys,
+    #[serde(default)]
+    environments: BTreeMap<String, EnvironmentKeys>,
+}
+
+/// What the command line says about configuration (resolved by `cli`).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub env: Option<String>,
+    pub database_url: Option<String>,
+}
+
+/// Everything a command needs to know, validated.
+#[derive(Clone)]
+pub struct Settings {
+    pub environment: String,
+    /// The config file used, if any.
+    pub config_file: Option<PathBuf>,
+    /// The directory paths are relative to (the config file's, else the cwd).
+    pub root: PathBuf,
+    /// The connection string; may contain a password: never print it.
+    pub connection: String,
+    pub migrations: Vec<PathBuf>,
+    pub seeds: Vec<PathBuf>,
+    pub lua_path: Vec<PathBuf>,
+    pub ledger_table: String,
+    pub ledger_schema: String,
+    pub lock_timeout: Duration,
+    pub statement_timeout: Duration,
+    pub protected: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("environment", &self.environment)
+            .field("config_file", &self.config_file)
+            .field("migrations", &self.migrations)
+            .field("connection", &"<hidden>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Finds the config (or falls back to `DATABASE_URL` / `PG*`), picks the
+    /// environment and expands variables, using the real process environment.
+    pub fn resolve(overrides: &Overrides, cwd: &Path) -> Result<Settings, ConfigError> {
+        Settings::resolve_with(overrides, cwd, &|k| std::env::var(k).ok())
+    }
+
+    /// [`Settings::resolve`] with an explicit variable lookup (for tests).
+    pub fn resolve_with(
+        overrides: &Overrides,
+        cwd: &Path,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let config_file = match &overrides.config {
+            Some(path) => {
+                let path = cwd.join(path);
+                if !path.is_file() {
+                    return err(format!("config file `{}` does not exist", path.display()));
+                }
+                Some(path)
+            }
+            None => discover(cwd),
+        };
+        let environment = overrides
+            .env
+            .clone()
+            .or_else(|| var("VECTRA_ENV").filter(|v| !v.is_empty()))
+            .or_else(|| var("NODE_ENV").filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| "development".to_string());
+
+        let (root, keys) = match &config_file {
+            Some(path) => {
+                let root = path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| cwd.to_path_buf());
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("cannot read `{}`: {e}", path.display())))?;
+                let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+                    ConfigError(format!(
+                        "invalid config `{}`: {}",
+                        path.display(),
+                        e.to_string().trim_end()
+                    ))
+                })?;
+                let Some(env_keys) = file.environments.get(&environment).cloned() else {
+                    let known: Vec<&str> = file.environments.keys().map(String::as_str).collect();
+                    return err(format!(
+                        "unknown environment `{environment}` in `{}` (defined: {})",
+                        path.display(),
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ));
+                };
+                (root, env_keys.over(file.defaults))
+            }
+            None => (
+                cwd.to_path_buf(),
+                EnvironmentKeys {
+                    // libpq users expect DATABASE_URL, then PG* variables and defaults.
+                    connection: var("DATABASE_URL").filter(|v| !v.is_empty()),
+                    ..EnvironmentKeys::default()
+                },
+            ),
+        };
+        let where_ = config_file
+            .as_ref()
+            .map(|p| format!("`{}` [environments.{environment}]", p.display()))
+            .unwrap_or_else(|| "the environment".to_string());
+        let expand_key =
+            |key: &str, value: Option<String>| -> Result<Option<String>, ConfigError> {
+                value
+                    .map(|v| {
+                        expand(&v, var).map_err(|e| ConfigError(format!("{where_}: `{key}`: {e}")))
+                    })
+                    .transpose()
+            };
+        let expand_list = |key: &str,
+                           value: Option<OneOrMany>,
+                           default: &str|
+         -> Result<Vec<PathBuf>, ConfigError> {
+            let items = value
+                .map(OneOrMany::into_vec)
+                .unwrap_or_else(|| vec![default.to_string()]);
+            items
+                .into_iter()
+                .map(|item| expand_key(key, Some(item)).map(|v| root.join(v.unwrap_or_default())))
+                .collect()
+        };
+
+        let connection = match overrides.database_url.clone() {
+            Some(url) => url,
+            None => expand_key("connection", keys.connection)?.unwrap_or_default(),
+        };
+        let ledger_table = expand_key("ledger_table", keys.ledger_table)?
+            .unwrap_or_else(|| "knex_migrations".into());
+        let ledger_schema =
+            expand_key("ledger_schema", keys.ledger_schema)?.unwrap_or_else(|| "public".into());
+        if ledger_table.is_empty() || ledger_schema.is_empty() {
+            return err(format!(
+                "{where_}: `ledger_table` and `ledger_schema` must not be empty"
+            ));
+        }
+        let lock_timeout = parse_duration(
+            &expand_key("lock_timeout", keys.lock_timeout)?.unwrap_or_else(|| "60s".into()),
+        )
+        .map_err(|e| ConfigError(format!("{where_}: `lock_timeout`: {e}")))?;
+        let statement_timeout = parse_duration(
+            &expand_key("statement_timeout", keys.statement_timeout)?.unwrap_or_else(|| "0".into()),
+        )
+        .map_err(|e| ConfigError(format!("{where_}: `statement_timeout`: {e}")))?;
+
+        Ok(Settings {
+            migrations: expand_list("migrations", keys.migrations, "migrations")?,
+            seeds: expand_list("seeds", keys.seeds, "seeds")?,
+            lua_path: expand_list("lua_path", keys.lua_path, "lua")?,
+            environment,
+            config_file,
+            root,
+            connection,
+            ledger_table,
+            ledger_schema,
+            lock_timeout,
+            statement_timeout,
+            protected: keys.protected.unwrap_or(false),
+        })
+    }
+}
+
+/// `vectra-db.toml` in `start` or the nearest parent, like Cargo.toml.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(CONFIG_FILE))
+        .find(|p| p.is_file())
+}
+
+/// Expands `${VAR}` and `${VAR:-default}`; `$$` is a literal `$`.
+pub fn expand(text: &str, var: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(body) = after.strip_prefix('{') {
+            let Some(end) = body.find('}') else {
+                return Err(format!("unclosed `${{` in `{}`", redact(text)));
+            };
+            let inner = &body[..end];
+            let (name, default) = match inner.split_once(":-") {
+                Some((n, d)) => (n, Some(d)),
+                None => (inner, None),
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("`${{{inner}}}` is not a valid variable reference"));
+            }
+            match (var(name).filter(|v| !v.is_empty()), default) {
+                (Some(v), _) => out.push_str(&v),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => {
+                    return Err(format!(
+                        "environment variable `{name}` is not set (use `${{{name}:-default}}` for a fallback)"
+                    ))
+                }
+            }
+            rest = &body[end + 1..];
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Hides a password in a URL-shaped string for messages.
+fn redact(text: &str) -> String {
+    match (text.find("://"), text.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &text[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &text[..s + 3], &text[at..]),
+                None => text.to_string(),
+            }
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// `"60s"`, `"500ms"`, `"2m"`, `"1h"`, `"0"` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (examples: `60s`, `500ms`, `2m`, `0`)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (use ms, s, m or h)"
+            ))
+        }
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn expands_variables_with_defaults() {
+        let v = vars(&[("A", "x")]);
+        assert_eq!(expand("p-${A}-${B:-d}-$$", &v).unwrap(), "p-x-d-$");
+        let e = expand("${MISSING}", &v).unwrap_err();
+        assert!(e.contains("`MISSING` is not set"), "{e}");
+    }
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("60s").unwrap(), Duration::from_secs(60));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+    }
+
+    #[test]
+    fn environments_inherit_defaults_and_reject_unknown_keys() {
+        let dir = std::env::temp_dir().join(format!("vectra-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(CONFIG_FILE),
+            "[defaults]\nledger_table = \"my_ledger\"\n[environments.dev]\nconnection = \"${U:-postgres:///x}\"\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            env: Some("dev".into()),
+            ..Overrides::default()
+        };
+        let s = Settings::resolve_with(&o, &dir, &vars(&[])).unwrap();
+        assert_eq!(s.ledger_table, "my_ledger");
+        assert_eq!(s.connection, "postgres:///x");
+        assert_eq!(s.migrations, vec![dir.join("migrations")]);
+
+        std::fs::write(
+            dir.join(CONFIG_FILE),
+            "[environments.dev]\nconection = \"x\"\n",
+        )
+        .unwrap();
+        let e = Settings::resolve_with(&o, &dir, &vars(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `conection`"), "{e}");
+        assert!(e.contains(CONFIG_FILE), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

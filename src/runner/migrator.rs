@@ -1,0 +1,610 @@
+//! Plans and runs migration batches against the ledger.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use super::files::{self, checksum, SourceFile};
+use super::ledger::{AppliedMigration, Ledger, NewRow};
+use super::lock;
+use super::{Direction, Observer, RunnerError};
+use crate::config::Settings;
+use crate::db::SharedDb;
+use crate::lua::{Script, ScriptEnv};
+
+/// Flags that change how a mutating verb runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Run inside a transaction that is always rolled back.
+    pub dry_run: bool,
+    /// Go on when applied migrations have no file.
+    pub ignore_missing: bool,
+}
+
+/// The state of one applied migration relative to its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppliedState {
+    /// File present, checksum equal.
+    Ok,
+    /// Recorded without checksum (by Knex): adopted as it is.
+    Adopted,
+    /// The file changed since it ran.
+    Drifted,
+    /// No file for this row.
+    Missing,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AppliedEntry {
+    #[serde(flatten)]
+    pub row: AppliedMigration,
+    pub state: AppliedState,
+    /// The file on disk, when it exists.
+    pub file: Option<String>,
+}
+
+/// Ledger and directories compared.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    pub applied: Vec<AppliedEntry>,
+    pub pending: Vec<String>,
+}
+
+impl Status {
+    pub fn names_in(&self, state: AppliedState) -> Vec<String> {
+        self.applied
+            .iter()
+            .filter(|a| a.state == state)
+            .map(|a| a.row.name.clone())
+            .collect()
+    }
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BatchOutcome {
+    pub batch: i64,
+    pub migrations: Vec<RanFile>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RanFile {
+    pub name: String,
+    pub duration_ms: f64,
+}
+
+/// Which migrations a verb should run.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Latest,
+    Up(Option<String>),
+    To(String),
+    Rollback { all: bool },
+    Down(Option<String>),
+}
+
+/// Everything read at the start of a run, under the lock.
+struct Snapshot {
+    files: Vec<SourceFile>,
+    applied: Vec<AppliedMigration>,
+    /// file index → ledger row index
+    file_row: HashMap<usize, usize>,
+    /// ledger row index → file index
+    row_file: HashMap<usize, usize>,
+}
+
+pub struct Migrator<'a> {
+    settings: &'a Settings,
+    db: SharedDb,
+    ledger: Ledger,
+    env: ScriptEnv,
+    observer: &'a mut dyn Observer,
+}
+
+impl<'a> Migrator<'a> {
+    pub fn new(
+        settings: &'a Settings,
+        db: SharedDb,
+        observer: &'a mut dyn Observer,
+    ) -> Migrator<'a> {
+        Migrator {
+            ledger: Ledger::new(&settings.ledger_schema, &settings.ledger_table),
+            env: ScriptEnv {
+                lua_path: settings.lua_path.clone(),
+            },
+            settings,
+            db,
+            observer,
+        }
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Takes the advisory lock for this ledger (released when the connection closes).
+    pub fn lock(&mut self) -> Result<(), RunnerError> {
+        let key = lock::key(&self.ledger.display_name());
+        let timeout = self.settings.lock_timeout;
+        let observer = &mut *self.observer;
+        let acquired = lock::acquire(&mut self.db.borrow_mut(), key, timeout, &mut |holder| {
+            observer.waiting_for_lock(holder.as_deref(), timeout)
+        })?;
+        if let lock::Acquired::AfterWaiting(waited) = acquired {
+            self.observer.got_lock_after(waited);
+        }
+        Ok(())
+    }
+
+    fn snapshot(&mut self, create: bool) -> Result<(bool, Snapshot), RunnerError> {
+        let (knex_locked, applied) = if create {
+            self.ledger.load(&mut self.db.borrow_mut())?
+        } else {
+            self.ledger.load_read_only(&mut self.db.borrow_mut())?
+        };
+        let files = files::discover(&self.settings.migrations, &self.settings.root, false)?;
+        // A row matches its file by exact name, or by stem (`x.js` ↔ `x.lua`).
+        let mut by_stem: HashMap<&str, usize> = HashMap::with_capacity(files.len());
+        for (i, f) in files.iter().enumerate() {
+            by_stem.insert(f.stem(), i);
+        }
+        let mut file_row = HashMap::new();
+        let mut row_file = HashMap::new();
+        for (r, row) in applied.iter().enumerate() {
+            if let Some(&f) = by_stem.get(files::stem(&row.name)) {
+                file_row.entry(f).or_insert(r);
+                row_file.insert(r, f);
+            }
+        }
+        Ok((
+            knex_locked,
+            Snapshot {
+                files,
+                applied,
+                file_row,
+                row_file,
+            },
+        ))
+    }
+
+    /// Compares applied rows with files; reads each applied file once for its
+    /// checksum and returns the bytes of those in `keep`.
+    fn classify(
+        &self,
+        snap: &Snapshot,
+        keep: &[usize],
+    ) -> Result<(Status, HashMap<usize, Vec<u8>>), RunnerError> {
+        let mut kept = HashMap::new();
+        let mut applied = Vec::with_capacity(snap.applied.len());
+        for (r, row) in snap.applied.iter().enumerate() {
+            let (state, file) = match snap.row_file.get(&r) {
+                None => (AppliedState::Missing, None),
+                Some(&f) => {
+                    let file = &snap.files[f];
+                    let state = match &row.checksum {
+                        None => {
+                            if keep.contains(&f) {
+                                kept.insert(f, file.read()?);
+                            }
+                            AppliedState::Adopted
+                        }
+                        Some(recorded) => {
+                            let bytes = file.read()?;
+                            let state = if *recorded == checksum(&bytes) {
+                                AppliedState::Ok
+                            } else {
+                                AppliedState::Drifted
+                            };
+                            if keep.contains(&f) {
+                                kept.insert(f, bytes);
+                            }
+                            state
+                        }
+                    };
+                    (state, Some(file.display.clone()))
+                }
+            };
+            applied.push(AppliedEntry {
+                row: row.clone(),
+                state,
+                file,
+            });
+        }
+        let pending = (0..snap.files.len())
+            .filter(|f| !snap.file_row.contains_key(f))
+            .map(|f| snap.files[f].name.clone())
+            .collect();
+        Ok((Status { applied, pending }, kept))
+    }
+
+    /// `migrate:list` / `migrate:status`: read only, no lock, creates nothing.
+    pub fn status(&mut self) -> Result<Status, RunnerError> {
+        let (_, snap) = self.snapshot(false)?;
+        Ok(self.classify(&snap, &[])?.0)
+    }
+
+    /// `migrate:currentVersion`: the prefix before `_` of the newest applied name.
+    pub fn current_version(&mut self) -> Result<Option<String>, RunnerError> {
+        let (_, applied) = self.ledger.load_read_only(&mut self.db.borrow_mut())?;
+        Ok(applied
+            .iter()
+            .map(|m| m.name.split('_').next().unwrap_or_default().to_string())
+            .max())
+    }
+
+    /// Runs one mutating verb: lock, plan, execute.
+    pub fn run(
+        &mut self,
+        target: &Target,
+        options: RunOptions,
+    ) -> Result<BatchOutcome, RunnerError> {
+        self.lock()?;
+        let (knex_locked, snap) = self.snapshot(true)?;
+        if knex_locked {
+            return Err(RunnerError::KnexLocked(self.ledger.lock_table()));
+        }
+        let last_batch = Ledger::last_batch(&snap.applied);
+        let direction = match target {
+            Target::Latest | Target::Up(_) | Target::To(_) => Direction::Up,
+            Target::Rollback { .. } | Target::Down(_) => Direction::Down,
+        };
+        let plan = self.plan(target, &snap)?;
+        let keep: Vec<usize> = if direction == Direction::Down {
+            plan.iter().filter_map(|step| step.file).collect()
+        } else {
+            Vec::new()
+        };
+        let (status, mut kept) = self.classify(&snap, &keep)?;
+        let missing = status.names_in(AppliedState::Missing);
+        if !missing.is_empty() && !options.ignore_missing {
+            return Err(RunnerError::Missing(missing));
+        }
+        let drifted = status.names_in(AppliedState::Drifted);
+        if !drifted.is_empty() {
+            return Err(RunnerError::Drift(drifted));
+        }
+        if direction == Direction::Up {
+            self.warn_out_of_order(&snap, &plan);
+        }
+        let mut steps = Vec::with_capacity(plan.len());
+        for step in plan {
+            let Some(f) = step.file else {
+                let name = snap.applied[step.row.unwrap_or(0)].name.clone();
+                return Err(RunnerError::Missing(vec![name]));
+            };
+            let file = &snap.files[f];
+            let bytes = match kept.remove(&f) {
+                Some(b) => b,
+                None => file.read()?,
+            };
+            steps.push(Step {
+                checksum: checksum(&bytes),
+                bytes,
+                file: file.clone(),
+                row_id: step.row.map(|r| snap.applied[r].id),
+            });
+        }
+        let batch = match direction {
+            Direction::Up if !steps.is_empty() => last_batch + 1,
+            _ => last_batch,
+        };
+        let migrations = self.execute(direction, steps, batch, options.dry_run)?;
+        Ok(BatchOutcome {
+            batch,
+            migrations,
+            dry_run: options.dry_run,
+        })
+    }
+
+    fn warn_out_of_order(&mut self, snap: &Snapshot, plan: &[PlanStep]) {
+        let newest_applied = snap.file_row.keys().max().copied();
+        if let Some(newest) = newest_applied {
+            for step in plan {
+                if let Some(f) = step.file {
+                    if f < newest {
+                        let msg = format!(
+                            "`{}` sorts before `{}`, which is already applied; running it anyway (as Knex does)",
+                            snap.files[f].name, snap.files[newest].name
+                        );
+                        self.observer.warning(&msg);
+                    }
+                }
+            }
+        }
+    }
+
+    fn plan(&self, target: &Target, snap: &Snapshot) -> Result<Vec<PlanStep>, RunnerError> {
+        let pending: Vec<usize> = (0..snap.files.len())
+            .filter(|f| !snap.file_row.contains_key(f))
+            .collect();
+        let up = |f: usize| PlanStep {
+            file: Some(f),
+            row: None,
+        };
+        let down = |r: usize| PlanStep {
+            file: snap.row_file.get(&r).copied(),
+            row: Some(r),
+        };
+        let find_file = |name: &str| -> Option<usize> {
+            let wanted = files::stem(name);
+            snap.files.iter().position(|f| f.stem() == wanted)
+        };
+        Ok(match target {
+            Target::Latest => pending.into_iter().map(up).collect(),
+            Target::Up(None) => pending.into_iter().take(1).map(up).collect(),
+            Target::Up(Some(name)) => {
+                let f = find_file(name).ok_or_else(|| not_found(name))?;
+                if snap.file_row.contains_key(&f) {
+                    Vec::new()
+                } else {
+                    vec![up(f)]
+                }
+            }
+            Target::To(name) => {
+                let f = find_file(name).ok_or_else(|| not_found(name))?;
+                pending.into_iter().filter(|&p| p <= f).map(up).collect()
+            }
+            Target::Rollback { all: false } => {
+                let last = Ledger::last_batch(&snap.applied);
+                let mut rows: Vec<usize> = (0..snap.applied.len())
+                    .filter(|&r| snap.applied[r].batch == last)
+                    .collect();
+                rows.sort_by_key(|&r| std::cmp::Reverse(snap.applied[r].id));
+                rows.into_iter().map(down).collect()
+            }
+            Target::Rollback { all: true } => {
+                // Knex: every applied migration in reverse file-name order.
+                let mut rows: Vec<usize> = (0..snap.applied.len()).collect();
+                rows.sort_by(|&a, &b| {
+                    snap.applied[b]
+                        .name
+                        .as_bytes()
+                        .cmp(snap.applied[a].name.as_bytes())
+                });
+                rows.into_iter().map(down).collect()
+            }
+            Target::Down(None) => {
+                // Knex: the applied migration whose file sorts last.
+                let last = (0..snap.applied.len()).max_by(|&a, &b| {
+                    let key = |r: usize| {
+                        snap.row_file
+                            .get(&r)
+                            .map(|&f| snap.files[f].name.clone())
+                            .unwrap_or_else(|| snap.applied[r].name.clone())
+                    };
+                    key(a).as_bytes().cmp(key(b).as_bytes())
+                });
+                last.into_iter().map(down).collect()
+            }
+            Target::Down(Some(name)) => {
+                let wanted = files::stem(name);
+                let r = (0..snap.applied.len())
+                    .find(|&r| files::stem(&snap.applied[r].name) == wanted)
+                    .ok_or_else(|| {
+                        RunnerError::Usage(format!("Migration \"{name}\" was not run."))
+                    })?;
+                vec![down(r)]
+            }
+        })
+    }
+
+    /// Loads every file first (a syntax error or a missing `down` stops the run
+    /// before anything is sent), then runs them in transaction segments.
+    fn execute(
+        &mut self,
+        direction: Direction,
+        steps: Vec<Step>,
+        batch: i64,
+        dry_run: bool,
+    ) -> Result<Vec<RanFile>, RunnerError> {
+        let function = if direction == Direction::Down {
+            "down"
+        } else {
+            "up"
+        };
+        let mut loaded = Vec::with_capacity(steps.len());
+        for step in steps {
+            let script = Script::load(&step.file.display, &step.bytes, &self.env, self.db.clone())
+                .map_err(|error| {
+                    script_failed("migration", &step.file, error, "nothing was run".into())
+                })?;
+            if !script.has_function(function) {
+                if direction == Direction::Down {
+                    return Err(RunnerError::NoDown {
+                        file: step.file.display.clone(),
+                    });
+                }
+                return Err(RunnerError::Usage(format!(
+                    "`{}` has no `up` function; nothing was run",
+                    step.file.display
+                )));
+            }
+            let config = script.config().map_err(|error| {
+                script_failed("migration", &step.file, error, "nothing was run".into())
+            })?;
+            loaded.push((step, script, config.transaction));
+        }
+        if dry_run {
+            if let Some((step, _, _)) = loaded.iter().find(|(_, _, tx)| !tx) {
+                return Err(RunnerError::DryRunImpossible(format!(
+                    "`{}` opts out of transactions (`config = {{ transaction = false }}`), so it cannot be dry-run; nothing was run",
+                    step.file.display
+                )));
+            }
+        }
+        self.observer.starting(direction, loaded.len());
+        let mut ran: Vec<RanFile> = Vec::with_capacity(loaded.len());
+        let mut committed = 0usize;
+        let mut i = 0;
+        while i < loaded.len() {
+            let transactional = loaded[i].2;
+            let end = if transactional {
+                loaded[i..]
+                    .iter()
+                    .position(|(_, _, tx)| !tx)
+                    .map_or(loaded.len(), |p| i + p)
+            } else {
+                i + 1
+            };
+            let segment = &loaded[i..end];
+            let result =
+                self.run_segment(direction, segment, batch, transactional, dry_run, &mut ran);
+            if let Err(e) = result {
+                let rolled_back = if committed == 0 {
+                    if transactional {
+                        "the batch was rolled back: nothing of it was applied".to_string()
+                    } else {
+                        "it ran outside a transaction (config.transaction = false), so statements that succeeded before the error stay applied; no ledger row was written".to_string()
+                    }
+                } else {
+                    format!(
+                        "this part of the batch was rolled back; the {committed} migration(s) before it were committed separately (the batch was split around a `transaction = false` migration)"
+                    )
+                };
+                return Err(match e {
+                    SegmentError::Script(file, error) => {
+                        script_failed("migration", &file, error, rolled_back)
+                    }
+                    SegmentError::Runner(r) => r,
+                });
+            }
+            committed += segment.len();
+            i = end;
+        }
+        Ok(ran)
+    }
+
+    fn run_segment(
+        &mut self,
+        direction: Direction,
+        segment: &[(Step, Script, bool)],
+        batch: i64,
+        transactional: bool,
+        dry_run: bool,
+        ran: &mut Vec<RanFile>,
+    ) -> Result<(), SegmentError> {
+        if transactional {
+            let mut db = self.db.borrow_mut();
+            db.begin().map_err(|e| SegmentError::Runner(e.into()))?;
+            match self.ledger.take_knex_lock(&mut db) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let _ = db.rollback();
+                    return Err(SegmentError::Runner(RunnerError::KnexLocked(
+                        self.ledger.lock_table(),
+                    )));
+                }
+                Err(e) => {
+                    let _ = db.rollback();
+                    return Err(SegmentError::Runner(e.into()));
+                }
+            }
+        }
+        let result = self.run_files(direction, segment, batch, ran);
+        let mut db = self.db.borrow_mut();
+        match result {
+            Ok(()) if transactional => {
+                let finish = self.ledger.free_knex_lock(&mut db).and_then(|()| {
+                    if dry_run {
+                        db.rollback()
+                    } else {
+                        db.commit()
+                    }
+                });
+                finish.map_err(|e| {
+                    let _ = db.rollback();
+                    SegmentError::Runner(e.into())
+                })
+            }
+            Ok(()) => Ok(()),
+            Err(e) => {
+                if transactional {
+                    let _ = db.rollback();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn run_files(
+        &mut self,
+        direction: Direction,
+        segment: &[(Step, Script, bool)],
+        batch: i64,
+        ran: &mut Vec<RanFile>,
+    ) -> Result<(), SegmentError> {
+        let function = if direction == Direction::Down {
+            "down"
+        } else {
+            "up"
+        };
+        let mut new_rows = Vec::new();
+        let mut removed = Vec::new();
+        for (step, script, _) in segment {
+            let started = Instant::now();
+            script
+                .call(function)
+                .map_err(|e| SegmentError::Script(step.file.clone(), e))?;
+            let took = started.elapsed();
+            match direction {
+                Direction::Down => removed.extend(step.row_id),
+                _ => new_rows.push(NewRow {
+                    name: step.file.name.clone(),
+                    checksum: step.checksum.clone(),
+                    time: chrono::Utc::now(),
+                }),
+            }
+            self.observer.file_done(direction, &step.file.name, took);
+            ran.push(RanFile {
+                name: step.file.name.clone(),
+                duration_ms: duration_ms(took),
+            });
+        }
+        let mut db = self.db.borrow_mut();
+        self.ledger
+            .insert(&mut db, batch, &new_rows)
+            .and_then(|()| self.ledger.delete(&mut db, &removed))
+            .map_err(|e| SegmentError::Runner(e.into()))
+    }
+}
+
+struct PlanStep {
+    file: Option<usize>,
+    row: Option<usize>,
+}
+
+struct Step {
+    file: SourceFile,
+    bytes: Vec<u8>,
+    checksum: String,
+    /// The ledger row to delete when going down.
+    row_id: Option<i64>,
+}
+
+enum SegmentError {
+    Script(SourceFile, crate::lua::ScriptError),
+    Runner(RunnerError),
+}
+
+fn not_found(name: &str) -> RunnerError {
+    RunnerError::Usage(format!("Migration \"{name}\" not found."))
+}
+
+pub(crate) fn script_failed(
+    what: &'static str,
+    file: &SourceFile,
+    error: crate::lua::ScriptError,
+    rolled_back: String,
+) -> RunnerError {
+    RunnerError::Script {
+        what,
+        file: file.display.clone(),
+        error: Box::new(error),
+        rolled_back,
+    }
+}
+
+pub(crate) fn duration_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0
+}

@@ -1,0 +1,114 @@
+//! The runner: ledger, lock, plans and batches for migrations and seeds.
+//!
+//! It owns the connection for the whole run, decides what runs in which
+//! transaction, and talks to the Lua layer only through [`crate::lua::Script`].
+//! It prints nothing: progress goes to an [`Observer`].
+
+pub mod files;
+pub mod ledger;
+pub mod lock;
+pub mod migrator;
+pub mod seeder;
+
+use std::time::Duration;
+
+use crate::db::connect::ConnectError;
+use crate::db::DbError;
+use crate::lua::ScriptError;
+
+pub use migrator::{Migrator, Status};
+
+/// Which way a migration ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+    Seed,
+}
+
+/// Receives what the runner does, for terminal or JSON output.
+pub trait Observer {
+    /// Another runner holds the lock; `holder` is its backend pid when known.
+    fn waiting_for_lock(&mut self, holder: Option<&str>, timeout: Duration);
+    fn got_lock_after(&mut self, waited: Duration);
+    /// A run of `total` files is about to start.
+    fn starting(&mut self, direction: Direction, total: usize);
+    fn file_done(&mut self, direction: Direction, name: &str, took: Duration);
+    fn warning(&mut self, message: &str);
+}
+
+/// An observer that ignores everything (library use, tests).
+pub struct Silent;
+
+impl Observer for Silent {
+    fn waiting_for_lock(&mut self, _: Option<&str>, _: Duration) {}
+    fn got_lock_after(&mut self, _: Duration) {}
+    fn starting(&mut self, _: Direction, _: usize) {}
+    fn file_done(&mut self, _: Direction, _: &str, _: Duration) {}
+    fn warning(&mut self, _: &str) {}
+}
+
+/// Why a run failed. Every variant says what to do next where it can.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("{0}")]
+    Io(String),
+    #[error("{0}")]
+    Db(Box<DbError>),
+    #[error("{what} `{file}` failed: {error}\n{rolled_back}")]
+    Script {
+        what: &'static str,
+        file: String,
+        error: Box<ScriptError>,
+        rolled_back: String,
+    },
+    #[error("applied migration(s) missing from the migration directories: {}\n  restore the file(s), or pass `--ignore-missing` to go on without them", .0.join(", "))]
+    Missing(Vec<String>),
+    #[error("applied migration(s) changed since they ran (checksum differs): {}\n  revert the edit and put the change in a new migration", .0.join(", "))]
+    Drift(Vec<String>),
+    #[error("timed out after {waited:.1?} waiting for the migration lock{}\n  another vectra-db run is still working on this database; raise `lock_timeout` or try again later", holder.as_ref().map(|p| format!(" (held by backend pid {p})")).unwrap_or_default())]
+    LockTimeout {
+        waited: Duration,
+        holder: Option<String>,
+    },
+    #[error("the Knex lock row in `{0}` is set (is_locked = 1): a Knex migration is running, or one crashed and left it behind\n  if no migration is running, free it with `vectra-db migrate:unlock`")]
+    KnexLocked(String),
+    #[error("`{file}` has no `down` function, so it cannot be rolled back; nothing was run")]
+    NoDown { file: String },
+    #[error("{0}")]
+    DryRunImpossible(String),
+}
+
+impl RunnerError {
+    /// The process exit code for this error (SPEC §3: 1 failed, 2 usage/config).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunnerError::Config(_) | RunnerError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl From<DbError> for RunnerError {
+    fn from(e: DbError) -> Self {
+        RunnerError::Db(Box::new(e))
+    }
+}
+
+impl From<lock::LockError> for RunnerError {
+    fn from(e: lock::LockError) -> Self {
+        match e {
+            lock::LockError::Timeout { waited, holder } => {
+                RunnerError::LockTimeout { waited, holder }
+            }
+            lock::LockError::Db(d) => d.into(),
+        }
+    }
+}

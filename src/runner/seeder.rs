@@ -1,0 +1,162 @@
+//! Runs seed files: all chosen seeds in one transaction unless one opts out.
+
+use std::time::Instant;
+
+use super::files::{self, SourceFile};
+use super::migrator::{duration_ms, script_failed, RanFile};
+use super::{lock, Direction, Observer, RunnerError};
+use crate::config::Settings;
+use crate::db::SharedDb;
+use crate::lua::{Script, ScriptEnv};
+
+pub struct Seeder<'a> {
+    settings: &'a Settings,
+    db: SharedDb,
+    observer: &'a mut dyn Observer,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SeedOutcome {
+    pub seeds: Vec<RanFile>,
+    pub dry_run: bool,
+}
+
+impl<'a> Seeder<'a> {
+    pub fn new(settings: &'a Settings, db: SharedDb, observer: &'a mut dyn Observer) -> Seeder<'a> {
+        Seeder {
+            settings,
+            db,
+            observer,
+        }
+    }
+
+    /// The seed files, in name order (a missing directory means none).
+    pub fn files(settings: &Settings) -> Result<Vec<SourceFile>, RunnerError> {
+        files::discover(&settings.seeds, &settings.root, true)
+    }
+
+    /// `seed:run [--specific NAME]...`: the chosen seeds, in name order.
+    pub fn run(&mut self, specific: &[String], dry_run: bool) -> Result<SeedOutcome, RunnerError> {
+        let all = Seeder::files(self.settings)?;
+        let chosen: Vec<SourceFile> = if specific.is_empty() {
+            all
+        } else {
+            for name in specific {
+                let wanted = files::stem(name);
+                if !all.iter().any(|f| f.stem() == wanted) {
+                    let available: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
+                    return Err(RunnerError::Usage(format!(
+                        "the specific seed \"{name}\" does not exist (available: {})",
+                        if available.is_empty() {
+                            "none".to_string()
+                        } else {
+                            available.join(", ")
+                        }
+                    )));
+                }
+            }
+            all.into_iter()
+                .filter(|f| specific.iter().any(|s| files::stem(s) == f.stem()))
+                .collect()
+        };
+        if chosen.is_empty() {
+            return Ok(SeedOutcome {
+                seeds: Vec::new(),
+                dry_run,
+            });
+        }
+        // Seeds change data the migrations' runner may be reading: same lock.
+        let key = lock::key(&format!(
+            "{}.{}",
+            self.settings.ledger_schema, self.settings.ledger_table
+        ));
+        let timeout = self.settings.lock_timeout;
+        {
+            let observer = &mut *self.observer;
+            let acquired = lock::acquire(&mut self.db.borrow_mut(), key, timeout, &mut |holder| {
+                observer.waiting_for_lock(holder.as_deref(), timeout)
+            })?;
+            if let lock::Acquired::AfterWaiting(waited) = acquired {
+                self.observer.got_lock_after(waited);
+            }
+        }
+        let env = ScriptEnv {
+            lua_path: self.settings.lua_path.clone(),
+        };
+        let mut loaded = Vec::with_capacity(chosen.len());
+        for file in chosen {
+            let bytes = file.read()?;
+            let script = Script::load(&file.display, &bytes, &env, self.db.clone())
+                .map_err(|e| script_failed("seed", &file, e, "nothing was run".into()))?;
+            if !script.has_function("seed") {
+                return Err(RunnerError::Usage(format!(
+                    "`{}` must return a table with a `seed` function (`return {{ seed = function(knex) … end }}`); nothing was run",
+                    file.display
+                )));
+            }
+            let tx = script
+                .config()
+                .map_err(|e| script_failed("seed", &file, e, "nothing was run".into()))?
+                .transaction;
+            if dry_run && !tx {
+                return Err(RunnerError::DryRunImpossible(format!(
+                    "`{}` opts out of transactions, so it cannot be dry-run; nothing was run",
+                    file.display
+                )));
+            }
+            loaded.push((file, script, tx));
+        }
+        self.observer.starting(Direction::Seed, loaded.len());
+        let mut ran = Vec::with_capacity(loaded.len());
+        let mut committed = 0;
+        let mut i = 0;
+        while i < loaded.len() {
+            let tx = loaded[i].2;
+            let end = if tx {
+                loaded[i..]
+                    .iter()
+                    .position(|(_, _, t)| !t)
+                    .map_or(loaded.len(), |p| i + p)
+            } else {
+                i + 1
+            };
+            if tx {
+                self.db.borrow_mut().begin()?;
+            }
+            for (file, script, _) in &loaded[i..end] {
+                let started = Instant::now();
+                if let Err(e) = script.call("seed") {
+                    if tx {
+                        let _ = self.db.borrow_mut().rollback();
+                    }
+                    let note = match (committed, tx) {
+                        (0, true) => "the seed run was rolled back: no seed of it left a row behind".to_string(),
+                        (0, false) => "it ran outside a transaction (config.transaction = false): what it wrote before the error stays".to_string(),
+                        (n, _) => format!("this part was rolled back; the {n} seed file(s) before it were committed separately (a seed opted out of transactions)"),
+                    };
+                    return Err(script_failed("seed", file, e, note));
+                }
+                let took = started.elapsed();
+                self.observer.file_done(Direction::Seed, &file.name, took);
+                ran.push(RanFile {
+                    name: file.name.clone(),
+                    duration_ms: duration_ms(took),
+                });
+            }
+            if tx {
+                let mut db = self.db.borrow_mut();
+                if dry_run {
+                    db.rollback()?;
+                } else {
+                    db.commit()?;
+                }
+            }
+            committed += end - i;
+            i = end;
+        }
+        Ok(SeedOutcome {
+            seeds: ran,
+            dry_run,
+        })
+    }
+}
