@@ -163,7 +163,10 @@ impl ConnectTarget {
         if let Some(t) = options.connect_timeout {
             config.connect_timeout(t);
         }
-        let result = if self.tls == TlsMode::Disable {
+        // TLS never applies over a Unix socket; skipping the connector also
+        // skips loading the system's root certificates (tens of milliseconds).
+        let socket_only = config.get_hosts().iter().all(|h| matches!(h, Host::Unix(_)));
+        let result = if self.tls == TlsMode::Disable || socket_only {
             config.connect(postgres::NoTls)
         } else {
             let mut builder = native_tls::TlsConnector::builder();
