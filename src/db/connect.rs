@@ -165,7 +165,10 @@ impl ConnectTarget {
         }
         // TLS never applies over a Unix socket; skipping the connector also
         // skips loading the system's root certificates (tens of milliseconds).
-        let socket_only = config.get_hosts().iter().all(|h| matches!(h, Host::Unix(_)));
+        let socket_only = config
+            .get_hosts()
+            .iter()
+            .all(|h| matches!(h, Host::Unix(_)));
         let result = if self.tls == TlsMode::Disable || socket_only {
             config.connect(postgres::NoTls)
         } else {

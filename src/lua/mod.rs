@@ -12,7 +12,10 @@ pub mod query;
 pub mod schema;
 pub mod value;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value as LuaValue};
 
@@ -31,6 +34,43 @@ pub struct ScriptContext {
 pub struct ScriptEnv {
     /// Directories added to `package.path` as `DIR/?.lua` and `DIR/?/init.lua`.
     pub lua_path: Vec<PathBuf>,
+    /// Module sources already read by `require`, shared by every state of a
+    /// run: a batch of 1000 migrations reads `constants.lua` once, not 1000 times.
+    modules: ModuleCache,
+}
+
+type ModuleCache = Rc<RefCell<HashMap<String, Option<(String, Rc<[u8]>)>>>>;
+
+impl ScriptEnv {
+    pub fn new(lua_path: Vec<PathBuf>) -> ScriptEnv {
+        ScriptEnv {
+            lua_path,
+            modules: ModuleCache::default(),
+        }
+    }
+
+    /// The file `require(name)` loads: `DIR/name.lua` or `DIR/name/init.lua`
+    /// in `lua_path` order (dots in `name` are directory separators), read once.
+    fn module_source(&self, name: &str) -> Option<(String, Rc<[u8]>)> {
+        if let Some(found) = self.modules.borrow().get(name) {
+            return found.clone();
+        }
+        let rel = name.replace('.', "/");
+        let found = self.lua_path.iter().find_map(|dir| {
+            [format!("{rel}.lua"), format!("{rel}/init.lua")]
+                .iter()
+                .map(|candidate| dir.join(candidate))
+                .find_map(|path| {
+                    std::fs::read(&path)
+                        .ok()
+                        .map(|bytes| (path.display().to_string(), Rc::from(bytes)))
+                })
+        });
+        self.modules
+            .borrow_mut()
+            .insert(name.to_string(), found.clone());
+        found
+    }
 }
 
 /// One loaded migration or seed file: its own Lua state and the table it returned.
@@ -178,6 +218,39 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
     package.set("path", path)?;
     // No native modules: a migration must not load arbitrary shared objects.
     package.set("cpath", "")?;
+    // Lua's own file searcher re-reads a module in every state; this one
+    // serves it from the run's cache (same lookup order as `package.path`).
+    let searchers: Table = package.get("searchers")?;
+    let cached = env.clone();
+    searchers.raw_set(
+        2,
+        lua.create_function(move |lua, name: String| match cached.module_source(&name) {
+            Some((path, bytes)) => {
+                let loader = lua
+                    .load(&bytes[..])
+                    .set_name(format!("@{path}"))
+                    .into_function()?;
+                Ok((
+                    LuaValue::Function(loader),
+                    LuaValue::String(lua.create_string(&path)?),
+                ))
+            }
+            None => Ok((
+                LuaValue::String(
+                    lua.create_string(format!(
+                        "no file '{name}.lua' in lua_path ({})",
+                        cached
+                            .lua_path
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))?,
+                ),
+                LuaValue::Nil,
+            )),
+        })?,
+    )?;
     globals.set(
         "print",
         lua.create_function(|lua, args: mlua::MultiValue| {

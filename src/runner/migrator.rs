@@ -110,9 +110,7 @@ impl<'a> Migrator<'a> {
     ) -> Migrator<'a> {
         Migrator {
             ledger: Ledger::new(&settings.ledger_schema, &settings.ledger_table),
-            env: ScriptEnv {
-                lua_path: settings.lua_path.clone(),
-            },
+            env: ScriptEnv::new(settings.lua_path.clone()),
             settings,
             db,
             observer,

@@ -80,9 +80,7 @@ impl<'a> Seeder<'a> {
                 self.observer.got_lock_after(waited);
             }
         }
-        let env = ScriptEnv {
-            lua_path: self.settings.lua_path.clone(),
-        };
+        let env = ScriptEnv::new(self.settings.lua_path.clone());
         let mut loaded = Vec::with_capacity(chosen.len());
         for file in chosen {
             let bytes = file.read()?;
