@@ -236,8 +236,7 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
                 ))
             }
             None => Ok((
-                LuaValue::String(
-                    lua.create_string(format!(
+                LuaValue::String(lua.create_string(format!(
                         "no file '{name}.lua' in lua_path ({})",
                         cached
                             .lua_path
@@ -245,8 +244,7 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
                             .map(|p| p.display().to_string())
                             .collect::<Vec<_>>()
                             .join(", ")
-                    ))?,
-                ),
+                    ))?),
                 LuaValue::Nil,
             )),
         })?,
