@@ -5,6 +5,8 @@
 //! creates the role first.
 #![allow(dead_code)]
 
+pub mod project;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use vectra_db::db::{ConnectOptions, ConnectTarget, Db};

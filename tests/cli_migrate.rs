@@ -1,0 +1,455 @@
+//! The migration verbs through the real binary on fixture projects:
+//! `migrate:latest` batches and ledger rows, atomic failure, rollback,
+//! up / down / to, drift and missing files, `transaction = false`.
+mod common;
+
+use common::project::{create_table, raw_up, sha256_hex, Project};
+use common::TestDb;
+
+/// `name:batch` of every ledger row, in id order.
+fn ledger(db: &TestDb) -> Vec<String> {
+    db.strings("select name || ':' || batch from knex_migrations order by id")
+}
+
+fn ledger_count(db: &TestDb) -> usize {
+    if !db.table_exists("knex_migrations") {
+        return 0;
+    }
+    db.strings("select count(*) from knex_migrations")[0]
+        .parse()
+        .expect("count")
+}
+
+fn three_tables(db: &TestDb) -> Project {
+    let p = Project::new(db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b")
+        .table_migration("003_c", "c");
+    p
+}
+
+// 1. latest applies everything as batch 1, with checksums; a second run is a no-op.
+#[test]
+fn latest_applies_all_pending_as_one_batch_then_is_up_to_date() {
+    let db = TestDb::new("latest");
+    let p = three_tables(&db);
+
+    let out = p.run(&["migrate:latest"]);
+    out.ok();
+    for name in ["001_a.lua", "002_b.lua", "003_c.lua"] {
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.contains(name) && l.contains("ms")),
+            "no line with its duration for {name}; {out}"
+        );
+    }
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.trim() == "Batch 1 run: 3 migrations"),
+        "{out}"
+    );
+    assert!(db.table_exists("a") && db.table_exists("b") && db.table_exists("c"));
+
+    let rows = db.strings(
+        "select name || ' ' || batch || ' ' || coalesce(checksum, '-') || ' ' || (migration_time is not null) from knex_migrations order by id",
+    );
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for (row, name) in rows.iter().zip(["001_a.lua", "002_b.lua", "003_c.lua"]) {
+        let parts: Vec<&str> = row.split(' ').collect();
+        assert_eq!(parts[0], name);
+        assert_eq!(parts[1], "1", "batch of {name}");
+        let sum = parts[2];
+        assert_eq!(sum.len(), 64, "checksum of {name}: {sum}");
+        assert!(sum.chars().all(|c| c.is_ascii_hexdigit()), "{sum}");
+        let bytes = std::fs::read(p.path(&format!("migrations/{name}"))).unwrap();
+        assert_eq!(sum, sha256_hex(&bytes), "checksum is the file's SHA-256");
+        assert_eq!(parts[3], "true", "migration_time set");
+    }
+
+    let again = p.run(&["migrate:latest"]);
+    again.ok();
+    assert_eq!(again.stdout.trim(), "Already up to date", "{again}");
+    assert_eq!(ledger_count(&db), 3);
+
+    // A new file afterwards is batch 2.
+    p.table_migration("004_d", "d");
+    let out = p.run(&["migrate:latest"]);
+    out.ok().says(&["004_d.lua", "Batch 2 run: 1 migration"]);
+    assert_eq!(ledger(&db)[3], "004_d.lua:2");
+}
+
+// 2. A failing third migration (Lua error) leaves nothing of the batch.
+#[test]
+fn a_lua_error_in_the_third_migration_rolls_back_the_whole_batch() {
+    let db = TestDb::new("atomic_lua");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b")
+        .migration(
+            "003_c",
+            "return {\n  up = function(knex)\n    error(\"boom\")\n  end,\n}\n",
+        );
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/003_c.lua",
+        "migrations/003_c.lua:3",
+        "boom",
+        "rolled back",
+    ]);
+    assert!(!db.table_exists("a"), "table of migration 1 survived");
+    assert!(!db.table_exists("b"), "table of migration 2 survived");
+    assert_eq!(ledger_count(&db), 0, "a ledger row was written");
+    // The lock row is free again.
+    assert_eq!(
+        db.strings("select is_locked from knex_migrations_lock"),
+        vec!["0"]
+    );
+}
+
+// 2. Same with an SQL error: the message has the file, line, SQL and PostgreSQL's text.
+#[test]
+fn an_sql_error_in_the_third_migration_rolls_back_and_names_sql_and_line() {
+    let db = TestDb::new("atomic_sql");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b")
+        .migration(
+            "003_c",
+            "return {\n  up = function(knex)\n    knex.schema:raw(\"create table c (id integer)\")\n    knex.schema:raw(\"insert into missing_table values (1)\")\n  end,\n}\n",
+        );
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/003_c.lua:4",
+        "insert into missing_table values (1)",
+        "relation \"missing_table\" does not exist",
+        "rolled back",
+    ]);
+    for t in ["a", "b", "c"] {
+        assert!(!db.table_exists(t), "table {t} survived the failed batch");
+    }
+    assert_eq!(ledger_count(&db), 0);
+}
+
+// 3. rollback undoes only the last batch.
+#[test]
+fn rollback_undoes_only_the_last_batch_and_all_undoes_everything() {
+    let db = TestDb::new("rollback");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    p.table_migration("003_c", "c")
+        .table_migration("004_d", "d");
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["Batch 2 run: 2 migrations"]);
+
+    let out = p.run(&["migrate:rollback"]);
+    out.ok().says(&[
+        "003_c.lua",
+        "004_d.lua",
+        "Batch 2 rolled back: 2 migrations",
+    ]);
+    assert!(!out.stdout.contains("001_a.lua"), "{out}");
+    // Newest first.
+    let d = out.stdout.find("004_d.lua").unwrap();
+    let c = out.stdout.find("003_c.lua").unwrap();
+    assert!(d < c, "rollback must undo 004 before 003; {out}");
+    assert!(db.table_exists("a") && db.table_exists("b"));
+    assert!(!db.table_exists("c") && !db.table_exists("d"));
+    assert_eq!(ledger(&db), vec!["001_a.lua:1", "002_b.lua:1"]);
+
+    // The batch number is reused, as in Knex.
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["Batch 2 run: 2 migrations"]);
+    let out = p.run(&["migrate:rollback", "--all"]);
+    out.ok().says(&["rolled back: 4 migrations"]);
+    for t in ["a", "b", "c", "d"] {
+        assert!(!db.table_exists(t), "{t} still exists after --all");
+    }
+    assert_eq!(ledger_count(&db), 0);
+
+    let out = p.run(&["migrate:rollback"]);
+    out.ok().says(&["Already at the base migration"]);
+}
+
+// 3. A failing `down` in the batch leaves everything as it was.
+#[test]
+fn rollback_is_atomic_when_a_down_fails() {
+    let db = TestDb::new("rollback_atomic");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a");
+    p.run(&["migrate:latest"]).ok();
+    // 003 is undone first (newest), then 002 fails.
+    p.migration(
+        "002_b",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table b (id integer)\")\n  end,\n  down = function(knex)\n    knex.schema:raw(\"drop table b\")\n    error(\"cannot undo b\")\n  end,\n}\n",
+    )
+    .table_migration("003_c", "c");
+    p.run(&["migrate:latest"]).ok();
+
+    let out = p.run(&["migrate:rollback"]);
+    out.code(1)
+        .says(&["migrations/002_b.lua:7", "cannot undo b", "rolled back"]);
+    assert!(db.table_exists("b"), "down of 002 was not rolled back");
+    assert!(db.table_exists("c"), "down of 003 was not rolled back");
+    assert_eq!(
+        ledger(&db),
+        vec!["001_a.lua:1", "002_b.lua:2", "003_c.lua:2"]
+    );
+}
+
+// 3. A migration without `down` cannot be rolled back, and nothing runs.
+#[test]
+fn rollback_of_a_migration_without_down_fails_before_anything_runs() {
+    let db = TestDb::new("rollback_nodown");
+    let p = Project::new(&db);
+    p.migration(
+        "001_a",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table a (id integer)\")\n  end,\n}\n",
+    )
+    .table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    let out = p.run(&["migrate:rollback"]);
+    assert!(out.code == 1 || out.code == 2, "{out}");
+    out.no_panic().says(&["migrations/001_a.lua", "down"]);
+    // 002 is undone first in the plan; it must not have run.
+    assert!(
+        db.table_exists("b"),
+        "002's down ran although the batch failed"
+    );
+    assert!(db.table_exists("a"));
+    assert_eq!(ledger_count(&db), 2);
+}
+
+// 4. up without a name runs the next pending; with a name, that one.
+#[test]
+fn up_runs_the_next_pending_or_the_named_one() {
+    let db = TestDb::new("up");
+    let p = three_tables(&db);
+
+    p.run(&["migrate:up"])
+        .ok()
+        .says(&["001_a.lua", "Batch 1 run: 1 migration"]);
+    assert_eq!(ledger(&db), vec!["001_a.lua:1"]);
+    assert!(db.table_exists("a") && !db.table_exists("b"));
+
+    // Named, skipping 002; with or without `.lua`.
+    p.run(&["migrate:up", "003_c"])
+        .ok()
+        .says(&["003_c.lua", "Batch 2 run: 1 migration"]);
+    assert_eq!(ledger(&db), vec!["001_a.lua:1", "003_c.lua:2"]);
+    assert!(!db.table_exists("b"));
+
+    // Already applied: nothing, exit 0.
+    let out = p.run(&["migrate:up", "003_c.lua"]);
+    out.ok();
+    assert_eq!(out.stdout.trim(), "Already up to date", "{out}");
+    assert_eq!(ledger_count(&db), 2);
+
+    // Unknown name.
+    let out = p.run(&["migrate:up", "999_nope"]);
+    out.code(2).says(&["Migration \"999_nope\" not found."]);
+    assert_eq!(ledger_count(&db), 2);
+
+    p.run(&["migrate:up"])
+        .ok()
+        .says(&["002_b.lua", "Batch 3 run: 1 migration"]);
+    let out = p.run(&["migrate:up"]);
+    out.ok();
+    assert_eq!(out.stdout.trim(), "Already up to date", "{out}");
+}
+
+// 4. down undoes the applied migration whose file sorts last, or the named one.
+#[test]
+fn down_undoes_the_last_in_file_order_or_the_named_one() {
+    let db = TestDb::new("down");
+    let p = three_tables(&db);
+    // Apply 001 and 003 first, then 002 last: 002 has the highest id, 003 sorts last.
+    p.run(&["migrate:up", "001_a"]).ok();
+    p.run(&["migrate:up", "003_c"]).ok();
+    p.run(&["migrate:up", "002_b"]).ok();
+    assert_eq!(
+        ledger(&db),
+        vec!["001_a.lua:1", "003_c.lua:2", "002_b.lua:3"]
+    );
+
+    let out = p.run(&["migrate:down"]);
+    out.ok().says(&["003_c.lua"]);
+    assert!(!out.stdout.contains("002_b.lua"), "{out}");
+    assert!(!db.table_exists("c") && db.table_exists("b"));
+    assert_eq!(ledger(&db), vec!["001_a.lua:1", "002_b.lua:3"]);
+
+    let out = p.run(&["migrate:down", "001_a.lua"]);
+    out.ok().says(&["001_a.lua"]);
+    assert!(!db.table_exists("a") && db.table_exists("b"));
+    assert_eq!(ledger(&db), vec!["002_b.lua:3"]);
+
+    let out = p.run(&["migrate:down", "003_c"]);
+    out.code(2).says(&["Migration \"003_c\" was not run."]);
+    assert_eq!(ledger(&db), vec!["002_b.lua:3"]);
+
+    p.run(&["migrate:down"]).ok().says(&["002_b.lua"]);
+    assert_eq!(ledger_count(&db), 0);
+    let out = p.run(&["migrate:down"]);
+    out.ok().says(&["Already at the base migration"]);
+}
+
+// 4. A failing `down` leaves the migration applied.
+#[test]
+fn down_is_atomic() {
+    let db = TestDb::new("down_atomic");
+    let p = Project::new(&db);
+    p.migration(
+        "001_a",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table a (id integer)\")\n  end,\n  down = function(knex)\n    knex.schema:raw(\"drop table a\")\n    knex.schema:raw(\"drop table nope\")\n  end,\n}\n",
+    );
+    p.run(&["migrate:latest"]).ok();
+    p.run(&["migrate:down"]).code(1).says(&[
+        "migrations/001_a.lua:7",
+        "drop table nope",
+        "does not exist",
+    ]);
+    assert!(db.table_exists("a"));
+    assert_eq!(ledger(&db), vec!["001_a.lua:1"]);
+}
+
+// 4. to NAME runs the pending migrations up to and including NAME, atomically.
+#[test]
+fn to_runs_pending_up_to_the_named_one() {
+    let db = TestDb::new("to");
+    let p = three_tables(&db);
+    p.table_migration("004_d", "d");
+
+    let out = p.run(&["migrate:to", "002_b"]);
+    out.ok()
+        .says(&["001_a.lua", "002_b.lua", "Batch 1 run: 2 migrations"]);
+    assert!(!out.stdout.contains("003_c"), "{out}");
+    assert_eq!(ledger(&db), vec!["001_a.lua:1", "002_b.lua:1"]);
+
+    // Target already behind: nothing (Knex does not roll back).
+    let out = p.run(&["migrate:to", "001_a.lua"]);
+    out.ok();
+    assert_eq!(out.stdout.trim(), "Already up to date", "{out}");
+
+    let out = p.run(&["migrate:to", "nope"]);
+    out.code(2).says(&["Migration \"nope\" not found."]);
+
+    // Without a name: a usage error.
+    let out = p.run(&["migrate:to"]);
+    out.code(2).says(&["NAME"]);
+
+    // Atomic: 004 fails, so 003 is not applied either.
+    p.migration("004_d", "return {\n  up = function(knex)\n    knex.schema:raw(\"create table d (id integer)\")\n    error(\"d fails\")\n  end,\n}\n");
+    p.run(&["migrate:to", "004_d"])
+        .code(1)
+        .says(&["migrations/004_d.lua:4", "d fails"]);
+    assert!(!db.table_exists("c") && !db.table_exists("d"));
+    assert_eq!(ledger_count(&db), 2);
+
+    p.migration("004_d", &create_table("d"));
+    p.run(&["migrate:to", "004_d"])
+        .ok()
+        .says(&["Batch 2 run: 2 migrations"]);
+}
+
+// 6. An edited applied file stops latest (exit 1) and status --check (exit 3).
+#[test]
+fn an_edited_applied_file_is_drift() {
+    let db = TestDb::new("drift");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    p.run(&["migrate:status", "--check"]).ok();
+
+    p.file(
+        "migrations/002_b.lua",
+        &format!("{}-- edited\n", create_table("b")),
+    );
+    p.table_migration("003_c", "c");
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&["002_b.lua", "changed"]);
+    assert!(!db.table_exists("c"), "latest ran despite drift");
+    assert_eq!(ledger_count(&db), 2);
+
+    let out = p.run(&["migrate:status", "--check"]);
+    out.code(3).says(&["002_b.lua", "DRIFTED"]);
+    // Without --check, status only reports.
+    p.run(&["migrate:status"])
+        .ok()
+        .says(&["002_b.lua", "DRIFTED"]);
+}
+
+// 6. A missing applied file fails the same way unless --ignore-missing.
+#[test]
+fn a_missing_applied_file_fails_unless_ignore_missing() {
+    let db = TestDb::new("missing");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    p.remove("migrations/002_b.lua");
+    p.table_migration("003_c", "c");
+
+    let out = p.run(&["migrate:latest"]);
+    out.code(1)
+        .says(&["002_b.lua", "missing", "--ignore-missing"]);
+    assert!(!db.table_exists("c"));
+
+    p.run(&["migrate:status", "--check"])
+        .code(3)
+        .says(&["002_b.lua", "MISSING"]);
+
+    let out = p.run(&["migrate:latest", "--ignore-missing"]);
+    out.ok().says(&["003_c.lua", "Batch 2 run: 1 migration"]);
+    assert!(db.table_exists("c"));
+    assert_eq!(
+        ledger(&db),
+        vec!["001_a.lua:1", "002_b.lua:1", "003_c.lua:2"]
+    );
+}
+
+// 9. A `transaction = false` migration between two transactional ones.
+#[test]
+fn a_non_transactional_migration_can_create_an_index_concurrently() {
+    let db = TestDb::new("concurrently");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .migration(
+            "002_index",
+            "return {\n  config = { transaction = false },\n  up = function(knex)\n    knex.schema:raw(\"create index concurrently a_id_idx on a (id)\")\n  end,\n  down = function(knex)\n    knex.schema:raw(\"drop index concurrently a_id_idx\")\n  end,\n}\n",
+        )
+        .table_migration("003_c", "c");
+    let out = p.run(&["migrate:latest"]);
+    out.ok()
+        .says(&["002_index.lua", "Batch 1 run: 3 migrations"]);
+    assert_eq!(
+        db.strings("select indexname from pg_indexes where tablename = 'a'"),
+        vec!["a_id_idx"]
+    );
+    assert!(db.table_exists("c"));
+    assert_eq!(
+        ledger(&db),
+        vec!["001_a.lua:1", "002_index.lua:1", "003_c.lua:1"]
+    );
+    // And it rolls back, again outside a transaction.
+    p.run(&["migrate:rollback"])
+        .ok()
+        .says(&["rolled back: 3 migrations"]);
+    assert!(!db.table_exists("a"));
+    assert_eq!(ledger_count(&db), 0);
+}
+
+// Used by several tests: a raw statement migration stays valid Lua.
+#[test]
+fn raw_up_fixture_runs() {
+    let db = TestDb::new("raw_up");
+    let p = Project::new(&db);
+    p.migration("001_x", &raw_up("create table x (v text default 'it''s')"));
+    p.run(&["migrate:latest"]).ok();
+    assert!(db.table_exists("x"));
+}

@@ -1,0 +1,151 @@
+//! Locking and crash safety through the real binary: eight concurrent
+//! `migrate:latest` runs, and a runner killed with SIGKILL mid-migration.
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::project::{create_table, to_output, Project};
+use common::TestDb;
+
+/// Polls `sql` (first column of the first row) until it equals `want`.
+fn wait_for(db: &TestDb, sql: &str, want: &str, within: Duration) -> bool {
+    let started = Instant::now();
+    loop {
+        if db.strings(sql).first().map(String::as_str) == Some(want) {
+            return true;
+        }
+        if started.elapsed() > within {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// 7. Eight runners at once: each migration applied exactly once, all exit 0,
+//    the ones that waited say so.
+#[test]
+fn eight_concurrent_runners_apply_each_migration_once() {
+    let db = TestDb::new("concurrent");
+    let p = Project::new(&db);
+    p.migration(
+        "001_slow",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"select pg_sleep(2)\")\n    knex.schema:raw(\"create table a (id integer)\")\n  end,\n}\n",
+    )
+    .table_migration("002_b", "b")
+    .table_migration("003_c", "c");
+
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            p.command(&["migrate:latest"])
+                .spawn()
+                .expect("spawn vectra-db")
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| to_output(c.wait_with_output().expect("wait for vectra-db")))
+        .collect();
+
+    for out in &outputs {
+        out.ok();
+    }
+    let ran: Vec<_> = outputs
+        .iter()
+        .filter(|o| o.stdout.contains("Batch 1 run: 3 migrations"))
+        .collect();
+    assert_eq!(ran.len(), 1, "exactly one runner applies the batch");
+    let others: Vec<_> = outputs
+        .iter()
+        .filter(|o| !o.stdout.contains("Batch 1 run"))
+        .collect();
+    assert_eq!(others.len(), 7);
+    for out in others {
+        assert_eq!(out.stdout.trim(), "Already up to date", "{out}");
+        assert!(
+            out.stderr.contains("waiting for the migration lock"),
+            "a runner that waited did not say so; {out}"
+        );
+    }
+    assert_eq!(
+        db.strings(
+            "select name || ':' || count(*) from knex_migrations group by name order by name"
+        ),
+        vec!["001_slow.lua:1", "002_b.lua:1", "003_c.lua:1"]
+    );
+    assert_eq!(
+        db.strings("select count(distinct batch) from knex_migrations"),
+        vec!["1"]
+    );
+}
+
+// 8. SIGKILL in the middle of a migration: no partial schema, no ledger row,
+//    no lock; the next run succeeds without `migrate:unlock`.
+#[test]
+fn a_runner_killed_mid_migration_leaves_nothing_behind() {
+    let db = TestDb::new("crash");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a").migration(
+        "002_sleep",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"select pg_sleep(30)\")\n  end,\n}\n",
+    );
+    let mut child = p
+        .command(&["migrate:latest"])
+        .spawn()
+        .expect("spawn vectra-db");
+    let sleeping = format!(
+        "select count(*) from pg_stat_activity where datname = '{}' and state = 'active' and query like 'select pg_sleep(30)%'",
+        db.name
+    );
+    let started = wait_for(&db, &sleeping, "1", Duration::from_secs(20));
+    if !started {
+        let _ = child.kill();
+        let out = to_output(child.wait_with_output().expect("wait"));
+        panic!("the runner never reached pg_sleep; {out}");
+    }
+    child.kill().expect("SIGKILL the runner");
+    let status = child.wait().expect("reap the runner");
+    assert!(!status.success());
+
+    // The server notices the dead client and ends its backend.
+    let others = format!(
+        "select count(*) from pg_stat_activity where datname = '{}' and pid <> pg_backend_pid()",
+        db.name
+    );
+    assert!(
+        wait_for(&db, &others, "0", Duration::from_secs(10)),
+        "the killed runner's backend is still alive: {:?}",
+        db.strings(&format!(
+            "select state || ' ' || query from pg_stat_activity where datname = '{}' and pid <> pg_backend_pid()",
+            db.name
+        ))
+    );
+    let advisory = format!(
+        "select count(*) from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = '{}')",
+        db.name
+    );
+    assert!(
+        wait_for(&db, &advisory, "0", Duration::from_secs(5)),
+        "an advisory lock is still held"
+    );
+    assert!(
+        !db.table_exists("a"),
+        "table of migration 1 survived the crash"
+    );
+    assert_eq!(
+        db.strings("select count(*) from knex_migrations"),
+        vec!["0"],
+        "a ledger row survived the crash"
+    );
+    assert_eq!(
+        db.strings("select is_locked from knex_migrations_lock"),
+        vec!["0"],
+        "the Knex lock row was left set"
+    );
+
+    // Next run: no unlock needed.
+    p.migration("002_sleep", &create_table("s"));
+    let out = p.run(&["migrate:latest"]);
+    out.ok().says(&["Batch 1 run: 2 migrations"]);
+    assert!(!out.stderr.contains("waiting"), "{out}");
+    assert!(db.table_exists("a") && db.table_exists("s"));
+}
