@@ -196,19 +196,21 @@ fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<Shared
         connect_timeout: Some(std::time::Duration::from_secs(10)),
     })?;
     let mut db = Db::new(client);
-    // A killed runner must free its advisory lock and roll back at once, even
-    // in the middle of a long statement: without this the server notices the
-    // dead client only when the statement ends (PostgreSQL 14+ can poll).
-    db.batch(
+    // One round trip for the session settings. A killed runner must free its
+    // advisory lock and roll back at once, even in the middle of a long
+    // statement: without client_connection_check_interval the server notices
+    // the dead client only when the statement ends (PostgreSQL 14+ can poll).
+    let mut session = String::from(
         "select set_config('client_connection_check_interval', '1s', false) \
          where current_setting('server_version_num')::int >= 140000",
-    )?;
+    );
     if !settings.statement_timeout.is_zero() {
-        db.batch(&format!(
-            "set statement_timeout = {}",
+        session.push_str(&format!(
+            "; set statement_timeout = {}",
             settings.statement_timeout.as_millis()
-        ))?;
+        ));
     }
+    db.batch(&session)?;
     if global.verbose || dry_run {
         db.set_log(Some(Box::new(StatementPrinter {
             to_stderr: global.json,
