@@ -171,29 +171,28 @@ fn frame_in(traceback: &str, file: &str) -> Option<String> {
 
 impl fmt::Display for ScriptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.message)?;
-        write!(
-            f,
-            "\n  --> {}",
-            self.location.as_deref().unwrap_or(&self.file)
-        )?;
-        if let Some(db) = &self.db {
-            if !db.sql.is_empty() {
-                write!(f, "\n  sql: {}", db.sql)?;
+        let Some(db) = &self.db else {
+            write!(f, "{}", self.message)?;
+            return write!(f, "\n  --> {}", self.location.as_deref().unwrap_or(&self.file));
+        };
+        // PostgreSQL's own words first, then where, then the statement.
+        write!(f, "{}", db.message)?;
+        if let Some(code) = &db.code {
+            write!(f, " (SQLSTATE {code})")?;
+        }
+        write!(f, "\n  --> {}", self.location.as_deref().unwrap_or(&self.file))?;
+        if !db.sql.is_empty() {
+            write!(f, "\n  sql: {}", db.sql)?;
+            if let Some(pos) = db.position.filter(|_| !db.sql.contains('\n')) {
+                let col = db.sql.chars().take(pos.saturating_sub(1) as usize).count();
+                write!(f, "\n       {}^", " ".repeat(col))?;
             }
-            write!(f, "\n  postgres: {}", db.message)?;
-            if let Some(code) = &db.code {
-                write!(f, " (SQLSTATE {code})")?;
-            }
-            if let Some(detail) = &db.detail {
-                write!(f, "\n  detail: {detail}")?;
-            }
-            if let Some(hint) = &db.hint {
-                write!(f, "\n  hint: {hint}")?;
-            }
-            if let Some(pos) = db.position {
-                write!(f, "\n  position: {pos}")?;
-            }
+        }
+        if let Some(detail) = &db.detail {
+            write!(f, "\n  detail: {detail}")?;
+        }
+        if let Some(hint) = &db.hint {
+            write!(f, "\n  hint: {hint}")?;
         }
         Ok(())
     }
