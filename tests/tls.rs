@@ -9,7 +9,8 @@ use vectra_db::db::{ConnectOptions, ConnectTarget};
 fn tcp_role() -> (String, String) {
     static ROLE: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
     ROLE.get_or_init(|| {
-        let password = format!("pw{}", std::process::id());
+        // Fixed: nextest runs each test in its own process, all sharing the role.
+        let password = "vectra-tls-test-only".to_string();
         let mut admin = common::admin_client();
         // Serialise with other test processes: role DDL is not race-free.
         admin
