@@ -95,6 +95,13 @@ pub enum Verb {
         #[arg(long)]
         check: bool,
     },
+    /// Check, in a transaction that is rolled back, that each pending migration's `down` undoes its `up`.
+    #[command(name = "migrate:verify")]
+    MigrateVerify {
+        /// Go on although applied migrations have no file.
+        #[arg(long)]
+        ignore_missing: bool,
+    },
     /// Print the timestamp prefix of the newest applied migration.
     #[command(name = "migrate:currentVersion")]
     MigrateCurrentVersion,
@@ -171,6 +178,7 @@ impl Cli {
             Verb::MigrateDown { name, flags } => Command::Migrate(Target::Down(name), run(flags)),
             Verb::MigrateTo { name, flags } => Command::Migrate(Target::To(name), run(flags)),
             Verb::MigrateList { check } => Command::MigrateStatus { check },
+            Verb::MigrateVerify { ignore_missing } => Command::Verify { ignore_missing },
             Verb::MigrateCurrentVersion => Command::CurrentVersion,
             Verb::MigrateUnlock => Command::Unlock,
             Verb::SeedMake {

@@ -39,12 +39,20 @@ fn seed_run_runs_every_seed_in_name_order() {
 fn specific_runs_exactly_the_named_seeds_in_name_order() {
     let db = TestDb::new("seeds_specific");
     let p = seeded_project(&db);
-    p.run(&["seed:run", "--specific", "02_settings.lua"]).ok().says(&["Ran 1 seed file"]);
+    p.run(&["seed:run", "--specific", "02_settings.lua"])
+        .ok()
+        .says(&["Ran 1 seed file"]);
     assert_eq!(log(&db), vec!["02_settings"]);
     // Two names, given out of order, run in name order; the extension is optional.
-    p.run(&["seed:run", "--specific", "03_users", "--specific", "01_roles.lua"])
-        .ok()
-        .says(&["Ran 2 seed files"]);
+    p.run(&[
+        "seed:run",
+        "--specific",
+        "03_users",
+        "--specific",
+        "01_roles.lua",
+    ])
+    .ok()
+    .says(&["Ran 2 seed files"]);
     assert_eq!(log(&db), vec!["02_settings", "01_roles", "03_users"]);
 }
 
@@ -87,7 +95,9 @@ fn a_seed_without_a_seed_function_stops_before_anything_runs() {
     let db = TestDb::new("seeds_shape");
     let p = seeded_project(&db);
     p.file("seeds/00_bad.lua", "return { sed = function() end }\n");
-    p.run(&["seed:run"]).code(2).says(&["seeds/00_bad.lua", "`seed` function"]);
+    p.run(&["seed:run"])
+        .code(2)
+        .says(&["seeds/00_bad.lua", "`seed` function"]);
     assert!(log(&db).is_empty());
 }
 
@@ -95,9 +105,11 @@ fn a_seed_without_a_seed_function_stops_before_anything_runs() {
 fn seed_dry_run_writes_nothing_and_prints_the_sql() {
     let db = TestDb::new("seeds_dry");
     let p = seeded_project(&db);
-    p.run(&["seed:run", "--dry-run"])
-        .ok()
-        .says(&["insert into log (seed) values ($1)", "'01_roles'", "Dry run"]);
+    p.run(&["seed:run", "--dry-run"]).ok().says(&[
+        "insert into log (seed) values ($1)",
+        "'01_roles'",
+        "Dry run",
+    ]);
     assert!(log(&db).is_empty());
 }
 
@@ -105,11 +117,22 @@ fn seed_dry_run_writes_nothing_and_prints_the_sql() {
 fn seed_make_uses_the_template_and_refuses_to_overwrite() {
     let db = TestDb::new("seeds_make");
     let p = Project::new(&db);
-    p.file("lua/templates/seed.lua", "-- Purpose: {{name}} data\nreturn { seed = function(knex) end }\n");
-    p.run(&["seed:make", "widgets"]).ok().says(&["seeds/widgets.lua"]);
-    assert_eq!(p.read("seeds/widgets.lua"), "-- Purpose: widgets data\nreturn { seed = function(knex) end }\n");
-    p.run(&["seed:make", "widgets"]).code(2).says(&["already exists"]);
-    p.run(&["seed:make", "--timestamp-filename-prefix", "gadgets"]).ok();
+    p.file(
+        "lua/templates/seed.lua",
+        "-- Purpose: {{name}} data\nreturn { seed = function(knex) end }\n",
+    );
+    p.run(&["seed:make", "widgets"])
+        .ok()
+        .says(&["seeds/widgets.lua"]);
+    assert_eq!(
+        p.read("seeds/widgets.lua"),
+        "-- Purpose: widgets data\nreturn { seed = function(knex) end }\n"
+    );
+    p.run(&["seed:make", "widgets"])
+        .code(2)
+        .says(&["already exists"]);
+    p.run(&["seed:make", "--timestamp-filename-prefix", "gadgets"])
+        .ok();
     let made: Vec<String> = std::fs::read_dir(p.path("seeds"))
         .expect("seeds dir")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))

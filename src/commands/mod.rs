@@ -40,6 +40,9 @@ pub enum Command {
     MigrateStatus {
         check: bool,
     },
+    Verify {
+        ignore_missing: bool,
+    },
     CurrentVersion,
     Unlock,
     SeedMake {
@@ -67,6 +70,7 @@ impl Command {
             Command::Migrate(Target::To(_), _) => "migrate:to",
             Command::Migrate(Target::Rollback { .. }, _) => "migrate:rollback",
             Command::MigrateStatus { .. } => "migrate:status",
+            Command::Verify { .. } => "migrate:verify",
             Command::CurrentVersion => "migrate:currentVersion",
             Command::Unlock => "migrate:unlock",
             Command::SeedMake { .. } => "seed:make",
@@ -158,6 +162,10 @@ fn run(
         Command::MigrateStatus { check } => {
             let db = connect(settings, global, false)?;
             status(settings, db, *check, reporter)
+        }
+        Command::Verify { ignore_missing } => {
+            let db = connect(settings, global, false)?;
+            verify(settings, db, *ignore_missing, reporter)
         }
         Command::CurrentVersion => {
             let db = connect(settings, global, false)?;
@@ -357,4 +365,39 @@ fn seed(
         "dry_run": dry_run,
         "summary": summary,
     })))
+}
+
+fn verify(
+    settings: &Settings,
+    db: SharedDb,
+    ignore_missing: bool,
+    reporter: &mut Reporter,
+) -> Result<Done, RunnerError> {
+    let options = RunOptions {
+        dry_run: true,
+        ignore_missing,
+    };
+    let verified = Migrator::new(settings, db, reporter).verify(options)?;
+    let failed: Vec<_> = verified.iter().filter(|v| !v.ok).collect();
+    for v in &failed {
+        output::error(&format!(
+            "`{}`: `down` does not undo `up` (- lost, + left behind):\n  {}",
+            v.name,
+            v.differences.join("\n  ")
+        ));
+    }
+    let summary = match (verified.len(), failed.len()) {
+        (0, _) => "No pending migrations to verify".to_string(),
+        (n, 0) => format!("Verified {}: every `down` undoes its `up` (rolled back)", plural(n, "migration")),
+        (n, _) => format!(
+            "`down` does not undo `up` in `{}`; {} verified before it, the rest not checked (rolled back)",
+            failed.first().map(|v| v.name.as_str()).unwrap_or_default(),
+            plural(n - 1, "migration")
+        ),
+    };
+    reporter.summary(&summary);
+    Ok(Done {
+        json: json!({ "migrations": verified, "summary": summary }),
+        code: if failed.is_empty() { 0 } else { 1 },
+    })
 }

@@ -173,14 +173,22 @@ impl fmt::Display for ScriptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Some(db) = &self.db else {
             write!(f, "{}", self.message)?;
-            return write!(f, "\n  --> {}", self.location.as_deref().unwrap_or(&self.file));
+            return write!(
+                f,
+                "\n  --> {}",
+                self.location.as_deref().unwrap_or(&self.file)
+            );
         };
         // PostgreSQL's own words first, then where, then the statement.
         write!(f, "{}", db.message)?;
         if let Some(code) = &db.code {
             write!(f, " (SQLSTATE {code})")?;
         }
-        write!(f, "\n  --> {}", self.location.as_deref().unwrap_or(&self.file))?;
+        write!(
+            f,
+            "\n  --> {}",
+            self.location.as_deref().unwrap_or(&self.file)
+        )?;
         if !db.sql.is_empty() {
             write!(f, "\n  sql: {}", db.sql)?;
             if let Some(pos) = db.position.filter(|_| !db.sql.contains('\n')) {

@@ -74,6 +74,16 @@ pub struct RanFile {
     pub duration_ms: f64,
 }
 
+/// The verdict on one migration of `migrate:verify`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Verified {
+    pub name: String,
+    /// `down` restored exactly the schema `up` started from.
+    pub ok: bool,
+    /// Catalog lines `down` left different: `- ` missing, `+ ` extra.
+    pub differences: Vec<String>,
+}
+
 /// Which migrations a verb should run.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -396,33 +406,12 @@ impl<'a> Migrator<'a> {
         batch: i64,
         dry_run: bool,
     ) -> Result<Vec<RanFile>, RunnerError> {
-        let function = if direction == Direction::Down {
-            "down"
+        let required: &[&str] = if direction == Direction::Down {
+            &["down"]
         } else {
-            "up"
+            &["up"]
         };
-        let mut loaded = Vec::with_capacity(steps.len());
-        for step in steps {
-            let script = Script::load(&step.file.display, &step.bytes, &self.env, self.db.clone())
-                .map_err(|error| {
-                    script_failed("migration", &step.file, error, "nothing was run".into())
-                })?;
-            if !script.has_function(function) {
-                if direction == Direction::Down {
-                    return Err(RunnerError::NoDown {
-                        file: step.file.display.clone(),
-                    });
-                }
-                return Err(RunnerError::Usage(format!(
-                    "`{}` has no `up` function; nothing was run",
-                    step.file.display
-                )));
-            }
-            let config = script.config().map_err(|error| {
-                script_failed("migration", &step.file, error, "nothing was run".into())
-            })?;
-            loaded.push((step, script, config.transaction));
-        }
+        let loaded = self.load(steps, required)?;
         if dry_run {
             if let Some((step, _, _)) = loaded.iter().find(|(_, _, tx)| !tx) {
                 return Err(RunnerError::DryRunImpossible(format!(
@@ -471,6 +460,124 @@ impl<'a> Migrator<'a> {
             i = end;
         }
         Ok(ran)
+    }
+
+    /// Loads every file in a fresh state and checks it has the `required`
+    /// functions: a syntax error or a missing `down` stops the run before
+    /// anything is sent.
+    fn load(
+        &self,
+        steps: Vec<Step>,
+        required: &[&str],
+    ) -> Result<Vec<(Step, Script, bool)>, RunnerError> {
+        let mut loaded = Vec::with_capacity(steps.len());
+        for step in steps {
+            let script = Script::load(&step.file.display, &step.bytes, &self.env, self.db.clone())
+                .map_err(|error| {
+                    script_failed("migration", &step.file, error, "nothing was run".into())
+                })?;
+            for function in required {
+                if !script.has_function(function) {
+                    if *function == "down" {
+                        return Err(RunnerError::NoDown {
+                            file: step.file.display.clone(),
+                        });
+                    }
+                    return Err(RunnerError::Usage(format!(
+                        "`{}` has no `{function}` function; nothing was run",
+                        step.file.display
+                    )));
+                }
+            }
+            let config = script.config().map_err(|error| {
+                script_failed("migration", &step.file, error, "nothing was run".into())
+            })?;
+            loaded.push((step, script, config.transaction));
+        }
+        Ok(loaded)
+    }
+
+    /// `migrate:verify`: for each pending migration, inside one transaction
+    /// that is always rolled back, check that `down` undoes `up` (SPEC §8).
+    pub fn verify(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
+        self.lock()?;
+        let (_, snap) = self.snapshot(true)?;
+        let (status, _) = self.classify(&snap, &[])?;
+        let missing = status.names_in(AppliedState::Missing);
+        if !missing.is_empty() && !options.ignore_missing {
+            return Err(RunnerError::Missing(missing));
+        }
+        let mut steps = Vec::new();
+        for f in (0..snap.files.len()).filter(|f| !snap.file_row.contains_key(f)) {
+            let file = snap.files[f].clone();
+            let bytes = file.read()?;
+            steps.push(Step {
+                checksum: checksum(&bytes),
+                bytes,
+                file,
+                row_id: None,
+            });
+        }
+        let loaded = self.load(steps, &["up", "down"])?;
+        if let Some((step, _, _)) = loaded.iter().find(|(_, _, tx)| !tx) {
+            return Err(RunnerError::DryRunImpossible(format!(
+                "`{}` opts out of transactions (`config = {{ transaction = false }}`), so it cannot be verified inside a rolled-back transaction; nothing was run",
+                step.file.display
+            )));
+        }
+        self.observer.starting(Direction::Up, loaded.len());
+        self.db.borrow_mut().begin()?;
+        let result = self.verify_each(&loaded);
+        let rollback = self.db.borrow_mut().rollback();
+        let verified = result?;
+        rollback?;
+        Ok(verified)
+    }
+
+    fn verify_each(
+        &mut self,
+        loaded: &[(Step, Script, bool)],
+    ) -> Result<Vec<Verified>, RunnerError> {
+        let table = self.settings.ledger_table.clone();
+        let snapshot = |db: &SharedDb| super::verify::snapshot(&mut db.borrow_mut(), &table);
+        let mut verified = Vec::with_capacity(loaded.len());
+        for (step, script, _) in loaded {
+            let started = Instant::now();
+            let call = |function: &str| {
+                script.call(function).map_err(|error| {
+                    script_failed(
+                        "migration",
+                        &step.file,
+                        error,
+                        format!(
+                            "(during `{function}`; verify always rolls back: nothing was applied)"
+                        ),
+                    )
+                })
+            };
+            let before = snapshot(&self.db)?;
+            call("up")?;
+            call("down")?;
+            let after = snapshot(&self.db)?;
+            let differences = super::verify::diff(&before, &after);
+            let ok = differences.is_empty();
+            if ok {
+                // Up again, so the next migration finds the schema it was written for.
+                call("up")?;
+            }
+            self.observer
+                .file_done(Direction::Up, &step.file.name, started.elapsed());
+            verified.push(Verified {
+                name: step.file.name.clone(),
+                ok,
+                differences,
+            });
+            if !ok {
+                // The schema is now half-undone: later migrations cannot be judged on it.
+                break;
+            }
+        }
+        Ok(verified)
     }
 
     fn run_segment(

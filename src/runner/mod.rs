@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod lock;
 pub mod migrator;
 pub mod seeder;
+pub mod verify;
 
 use std::time::Duration;
 

@@ -1,0 +1,42 @@
+//! `migrate:verify` (SPEC §8): a `down` that does not undo its `up` is caught,
+//! and nothing is ever applied.
+mod common;
+
+use common::project::Project;
+use common::TestDb;
+
+#[test]
+fn verify_passes_when_every_down_undoes_its_up_and_applies_nothing() {
+    let db = TestDb::new("verify_ok");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b");
+    p.run(&["migrate:verify"])
+        .ok()
+        .says(&["Verified 2 migrations"]);
+    assert!(!db.table_exists("a") && !db.table_exists("b"));
+    assert_eq!(
+        db.strings("select count(*) from knex_migrations"),
+        vec!["0"]
+    );
+}
+
+#[test]
+fn verify_reports_what_down_left_behind_and_exits_1() {
+    let db = TestDb::new("verify_leak");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a");
+    p.migration(
+        "002_leaky",
+        "return {\n  up = function(knex)\n    knex.schema:raw('create table leaky (id int primary key)')\n    knex.schema:raw('create index leaky_id on leaky (id)')\n  end,\n  down = function(knex) knex.schema:raw('drop index leaky_id') end,\n}\n",
+    );
+    let out = p.run(&["--json", "migrate:verify"]);
+    out.code(1).says(&["002_leaky.lua", "+ table public.leaky"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["migrations"][0]["ok"], true);
+    assert_eq!(doc["migrations"][1]["ok"], false);
+    assert!(doc["migrations"][1]["differences"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|l| l == "+ table public.leaky")));
+    assert!(!db.table_exists("leaky") && !db.table_exists("a"));
+}
