@@ -70,7 +70,21 @@ impl Ledger {
     /// column) first when missing. Called with the advisory lock held, so the
     /// check-then-create cannot race another vectra-db runner.
     pub fn load(&self, db: &mut Db) -> Result<(bool, Vec<AppliedMigration>), DbError> {
-        match self.read(db) {
+        // Inside a transaction (a dry run) a failed read would abort it: try
+        // the read under a savepoint so the tables can still be created.
+        let guarded = db.in_transaction();
+        if guarded {
+            db.begin()?;
+        }
+        let first = self.read(db);
+        if guarded {
+            if first.is_ok() {
+                db.commit()?;
+            } else {
+                db.rollback()?;
+            }
+        }
+        match first {
             Ok(found) => Ok(found),
             // 42P01: a table is missing; 42703: our checksum column is missing.
             Err(e) if e.is("42P01") || e.is("42703") => {

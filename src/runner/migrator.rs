@@ -248,6 +248,25 @@ impl<'a> Migrator<'a> {
         options: RunOptions,
     ) -> Result<BatchOutcome, RunnerError> {
         self.lock()?;
+        if !options.dry_run {
+            return self.run_locked(target, options);
+        }
+        // A dry run writes nothing, not even the ledger tables it may have to
+        // create first: everything happens inside one transaction rolled back
+        // at the end (each segment's own transaction becomes a savepoint).
+        self.db.borrow_mut().begin()?;
+        let result = self.run_locked(target, options);
+        let rolled_back = self.db.borrow_mut().rollback();
+        let outcome = result?;
+        rolled_back?;
+        Ok(outcome)
+    }
+
+    fn run_locked(
+        &mut self,
+        target: &Target,
+        options: RunOptions,
+    ) -> Result<BatchOutcome, RunnerError> {
         let (knex_locked, snap) = self.snapshot(true)?;
         if knex_locked {
             return Err(RunnerError::KnexLocked(self.ledger.lock_table()));

@@ -1,0 +1,190 @@
+//! Bad input through the real binary: every failure is one clear paragraph
+//! on stderr with exit code 1 or 2, never a panic, never a password.
+mod common;
+
+use common::project::{Output, Project};
+use common::TestDb;
+
+/// Exit 1 or 2, no panic, one `error:` paragraph on stderr naming `needles`.
+#[track_caller]
+fn fails_clearly(out: &Output, needles: &[&str]) {
+    assert!(out.code == 1 || out.code == 2, "exit code; {out}");
+    out.no_panic();
+    let err = out.stderr.trim();
+    assert!(
+        err.starts_with("error:"),
+        "stderr must start with `error:`; {out}"
+    );
+    assert!(
+        !err.contains("\n\n"),
+        "the error must be one paragraph; {out}"
+    );
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}; {out}");
+    }
+}
+
+#[test]
+fn a_lua_syntax_error_names_file_and_line() {
+    let db = TestDb::new("err_syntax");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a").migration(
+        "002_bad",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"select 1\"\n  end,\n}\n",
+    );
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(&out, &["migrations/002_bad.lua:4", "syntax error"]);
+    assert!(
+        !db.table_exists("a"),
+        "nothing runs when a file does not load"
+    );
+}
+
+#[test]
+fn a_file_returning_no_table_is_named() {
+    let db = TestDb::new("err_notable");
+    let p = Project::new(&db);
+    p.migration("001_num", "return 42\n");
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(
+        &out,
+        &["migrations/001_num.lua", "must return a table", "42"],
+    );
+
+    p.migration("001_num", "local m = { up = function(knex) end }\n");
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(
+        &out,
+        &["migrations/001_num.lua", "must return a table", "nil"],
+    );
+
+    p.migration("001_num", "return { down = function(knex) end }\n");
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(&out, &["migrations/001_num.lua", "`up`"]);
+}
+
+#[test]
+fn an_unknown_environment_is_a_config_error() {
+    let db = TestDb::new("err_env");
+    let p = Project::new(&db);
+    let out = p.run(&["--env", "staging", "migrate:latest"]);
+    fails_clearly(&out, &["staging", "development"]);
+    assert_eq!(out.code, 2);
+    // Through VECTRA_ENV too.
+    let out = p.run_env(&["migrate:status"], &[("VECTRA_ENV", "qa")]);
+    fails_clearly(&out, &["`qa`"]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn a_malformed_config_names_the_file() {
+    let p = Project::bare();
+    p.config("[defaults\nmigrations = \"migrations\"\n");
+    let out = p.run(&["migrate:status"]);
+    fails_clearly(&out, &["vectra-db.toml"]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn a_misspelled_config_key_is_named_with_the_file() {
+    let p = Project::bare();
+    p.config("[environments.development]\nconection = \"postgres:///x\"\n");
+    let out = p.run(&["migrate:status"]);
+    fails_clearly(&out, &["conection", "vectra-db.toml"]);
+    assert_eq!(out.code, 2);
+
+    p.config("[defaults]\nmigration = \"m\"\n[environments.development]\nconnection = \"postgres:///x\"\n");
+    let out = p.run(&["migrate:status"]);
+    fails_clearly(&out, &["`migration`", "vectra-db.toml"]);
+    assert_eq!(out.code, 2);
+
+    p.config("[environment.development]\nconnection = \"postgres:///x\"\n");
+    let out = p.run(&["migrate:status"]);
+    fails_clearly(&out, &["environment", "vectra-db.toml"]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn an_unset_variable_is_named() {
+    let p = Project::bare();
+    p.config("[environments.development]\nconnection = \"${VECTRA_TEST_SURELY_UNSET_VAR}\"\n");
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(&out, &["VECTRA_TEST_SURELY_UNSET_VAR", "not set"]);
+    assert_eq!(out.code, 2);
+    // With a default it is fine (and the default is used).
+    let db = TestDb::new("err_var");
+    p.config(&format!(
+        "[environments.development]\nconnection = \"${{VECTRA_TEST_SURELY_UNSET_VAR:-{}}}\"\n",
+        db.url
+    ));
+    std::fs::create_dir_all(p.path("migrations")).unwrap();
+    p.run(&["migrate:latest"]).ok();
+}
+
+#[test]
+fn an_unreachable_server_is_reported() {
+    let p = Project::bare();
+    std::fs::create_dir_all(p.path("migrations")).unwrap();
+    let out = p.run(&[
+        "--database-url",
+        "postgres://u@127.0.0.1:1/db",
+        "migrate:latest",
+    ]);
+    fails_clearly(&out, &["127.0.0.1", "connect"]);
+}
+
+#[test]
+fn a_wrong_password_is_reported_without_the_password() {
+    let p = Project::bare();
+    std::fs::create_dir_all(p.path("migrations")).unwrap();
+    let url = "postgres://root:hunter2secret@127.0.0.1/postgres";
+    for args in [
+        vec!["--database-url", url, "migrate:latest"],
+        vec!["-v", "--database-url", url, "migrate:status"],
+        vec!["--json", "--database-url", url, "migrate:latest"],
+    ] {
+        let out = p.run(&args);
+        assert!(out.code == 1 || out.code == 2, "{out}");
+        out.no_panic().says(&["authentication failed"]);
+        assert!(
+            !out.all().contains("hunter2secret"),
+            "the password leaked; {out}"
+        );
+    }
+    // The same from the config file.
+    p.config(&format!(
+        "[environments.development]\nconnection = \"{url}\"\n"
+    ));
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(&out, &["authentication failed"]);
+    assert!(!out.all().contains("hunter2secret"), "{out}");
+}
+
+#[test]
+fn a_missing_database_suggests_db_setup() {
+    let p = Project::bare();
+    std::fs::create_dir_all(p.path("migrations")).unwrap();
+    let url = format!("postgres:///vt_surely_missing_{}", std::process::id());
+    let out = p.run(&["--database-url", &url, "migrate:latest"]);
+    fails_clearly(&out, &["does not exist", "db:setup"]);
+}
+
+#[test]
+fn a_missing_migrations_directory_is_named() {
+    let db = TestDb::new("err_nodir");
+    let p = Project::new(&db);
+    std::fs::remove_dir(p.path("migrations")).unwrap();
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(&out, &["migrations"]);
+}
+
+#[test]
+fn a_usage_error_exits_2() {
+    let p = Project::bare();
+    let out = p.run(&["migrate:nonsense"]);
+    assert_eq!(out.code, 2, "{out}");
+    out.no_panic().says(&["migrate:nonsense"]);
+    let out = p.run(&["migrate:latest", "--bogus-flag"]);
+    assert_eq!(out.code, 2, "{out}");
+    out.no_panic().says(&["--bogus-flag"]);
+}
