@@ -56,7 +56,6 @@ fn help_lists_every_verb_and_global_flag() {
 }
 
 #[test]
-#[ignore = "SPEC §3/§8 list `migrate:verify`, which the CLI does not have yet"]
 fn help_lists_migrate_verify() {
     let out = Project::bare().run(&["--help"]);
     out.ok().says(&["migrate:verify"]);

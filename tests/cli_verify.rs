@@ -15,10 +15,8 @@ fn verify_passes_when_every_down_undoes_its_up_and_applies_nothing() {
         .ok()
         .says(&["Verified 2 migrations"]);
     assert!(!db.table_exists("a") && !db.table_exists("b"));
-    assert_eq!(
-        db.strings("select count(*) from knex_migrations"),
-        vec!["0"]
-    );
+    // Not even the ledger tables were created.
+    assert!(!db.table_exists("knex_migrations"));
 }
 
 #[test]

@@ -520,6 +520,17 @@ impl<'a> Migrator<'a> {
     /// that is always rolled back, check that `down` undoes `up` (SPEC §8).
     pub fn verify(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
         self.lock()?;
+        // Everything, even creating a missing ledger, happens in one transaction
+        // that is rolled back: verify never writes.
+        self.db.borrow_mut().begin()?;
+        let result = self.verify_locked(options);
+        let rollback = self.db.borrow_mut().rollback();
+        let verified = result?;
+        rollback?;
+        Ok(verified)
+    }
+
+    fn verify_locked(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
         let (_, snap) = self.snapshot(true)?;
         let (status, _) = self.classify(&snap, &[])?;
         let missing = status.names_in(AppliedState::Missing);
@@ -545,12 +556,7 @@ impl<'a> Migrator<'a> {
             )));
         }
         self.observer.starting(Direction::Up, loaded.len());
-        self.db.borrow_mut().begin()?;
-        let result = self.verify_each(&loaded);
-        let rollback = self.db.borrow_mut().rollback();
-        let verified = result?;
-        rollback?;
-        Ok(verified)
+        self.verify_each(&loaded)
     }
 
     fn verify_each(
