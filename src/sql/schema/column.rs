@@ -325,8 +325,12 @@ impl Column {
                 .as_ref()
                 .map(|c| format!(" collate {}", quote_ident(c)))
                 .unwrap_or_default();
+            // Knex casts enums through text (`"e"::text::"e_t"`), which also
+            // converts from a native enum to another type or back.
             let cast = match &self.ty {
-                ColumnType::Enum(_) => format!("{col}::text::{ty}"),
+                ColumnType::Enum(EnumType {
+                    native: Some(_), ..
+                }) => format!("{col}::text::{ty}"),
                 _ => format!("{col}::{ty}"),
             };
             out.push(format!("{prefix} type {ty}{collate} using ({cast})"));
