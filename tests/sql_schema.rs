@@ -1780,3 +1780,336 @@ row!(
         r##"alter table "app"."users" alter column "z" drop not null"##,
     ]
 );
+
+// ===== Statement order (§5.2), beyond single rows =====
+
+row!(
+    order_create_table_groups,
+    r##"knex.schema:createTable('t', function(t)
+      t:integer('u'):references('users.id')
+      t:string('s'):comment('c'):unique()
+      t:enu('e', {'x'}, { useNative = true, enumName = 'e_t' })
+      t:index('s')
+      t:comment('tc')
+      t:check('?? > ?', {'u', 0}, 'u_pos')
+    end)"##,
+    [
+        r##"create type "e_t" as enum ('x')"##,
+        r##"create table "t" ("u" integer, "s" varchar(255), "e" "e_t", constraint u_pos check ("u" > 0))"##,
+        r##"comment on table "t" is 'tc'"##,
+        r##"comment on column "t"."s" is 'c'"##,
+        r##"alter table "t" add constraint "t_u_foreign" foreign key ("u") references "users" ("id")"##,
+        r##"alter table "t" add constraint "t_s_unique" unique ("s")"##,
+        r##"create index "t_s_index" on "t" ("s")"##,
+    ]
+);
+
+row!(
+    order_alter_table_groups,
+    r##"knex.schema:alterTable('t', function(t)
+      t:comment('last')
+      t:dropColumn('old')
+      t:integer('n'):defaultTo(1):alter()
+      t:string('a'):comment('ca')
+      t:integer('m'):comment('cm'):alter({ alterType = false, alterNullable = false })
+      t:integer('b')
+    end)"##,
+    [
+        r##"alter table "t" add column "a" varchar(255), add column "b" integer"##,
+        r##"alter table "t" alter column "n" drop default"##,
+        r##"alter table "t" alter column "n" drop not null"##,
+        r##"alter table "t" alter column "n" type integer using ("n"::integer)"##,
+        r##"alter table "t" alter column "n" set default '1'"##,
+        r##"alter table "t" alter column "m" drop default"##,
+        r##"comment on column "t"."a" is 'ca'"##,
+        r##"comment on column "t"."m" is 'cm'"##,
+        r##"alter table "t" drop column "old""##,
+        r##"comment on table "t" is 'last'"##,
+    ]
+);
+
+row!(
+    json_array_default_from_a_lua_list,
+    r##"knex.schema:createTable('t', function(t) t:jsonb('j'):defaultTo({1, 2}) end)"##,
+    [r##"create table "t" ("j" jsonb default '[1,2]')"##]
+);
+
+row!(
+    collate_is_kept_by_alter,
+    r##"knex.schema:alterTable('t', function(t) t:string('s'):collate('C'):alter({ alterNullable = false }) end)"##,
+    [
+        r##"alter table "t" alter column "s" drop default"##,
+        r##"alter table "t" alter column "s" type varchar(255) collate "C" using ("s"::varchar(255))"##,
+    ]
+);
+
+row!(
+    check_enum_values_are_escaped,
+    r##"knex.schema:createTable('t', function(t) t:enu('e', {"it's", 'b'}) end)"##,
+    [r##"create table "t" ("e" text check ("e" in ('it''s', 'b')))"##]
+);
+
+row!(
+    native_enum_values_are_escaped,
+    r##"knex.schema:createTable('t', function(t) t:enu('e', {"it's"}, { useNative = true, enumName = 'E t' }) end)"##,
+    [
+        r##"create type "E t" as enum ('it''s')"##,
+        r##"create table "t" ("e" "E t")"##,
+    ]
+);
+
+row!(
+    dot_calls_work_like_colon_calls,
+    r##"knex.schema.createTable('t', function(t) t.string('s').notNullable() end)"##,
+    [r##"create table "t" ("s" varchar(255) not null)"##]
+);
+
+row!(
+    schema_builder_chains,
+    r##"knex.schema:createSchema('a'):createSchema('b'):raw('select ?', {1})"##,
+    [
+        r##"create schema "a""##,
+        r##"create schema "b""##,
+        "select ?"
+    ]
+);
+
+row!(
+    alter_view_default_from_raw,
+    r##"knex.schema:alterView('v', function(v) v:column('a'):defaultTo(knex.raw('?', {"it's"})) end)"##,
+    [r##"alter view "v" alter "a" set default 'it''s'"##]
+);
+
+row!(
+    alter_view_via_view_alias,
+    r##"knex.schema:view('v', function(v) v:column('a'):rename('b') end)"##,
+    [r##"alter view "v" rename "a" to "b""##]
+);
+
+// ===== Acceptance 4: identifiers and literals that need quoting =====
+
+row!(
+    quoting_reserved_words_quotes_and_case_everywhere,
+    r##"knex.schema:createTable('user', function(t)
+      t:increments()
+      t:string('order'):unique()
+      t:integer('we"ird'):references('id'):inTable('order')
+      t:integer('Mixed Case'):index():comment("it's")
+    end)"##,
+    [
+        r##"create table "user" ("id" serial primary key, "order" varchar(255), "we""ird" integer, "Mixed Case" integer)"##,
+        r##"comment on column "user"."Mixed Case" is 'it''s'"##,
+        r##"alter table "user" add constraint "user_order_unique" unique ("order")"##,
+        r##"alter table "user" add constraint "user_we""ird_foreign" foreign key ("we""ird") references "order" ("id")"##,
+        r##"create index "user_mixed case_index" on "user" ("Mixed Case")"##,
+    ]
+);
+
+row!(
+    quoting_generated_names_of_a_weird_table,
+    r##"knex.schema:alterTable('we"ird', function(t)
+      t:integer('n'):checkPositive():alter({ alterType = false, alterNullable = false })
+      t:check('n < 10')
+      t:primary({'n'})
+      t:dropChecks({'order', 'Upper', 'plain_name'})
+    end)"##,
+    [
+        r##"alter table "we""ird" alter column "n" drop default"##,
+        r##"alter table "we""ird" add constraint "we""ird_n_1" check("n" > 0)"##,
+        r##"alter table "we""ird" add constraint "we""ird_1" check(n < 10)"##,
+        r##"alter table "we""ird" add constraint "we""ird_pkey" primary key ("n")"##,
+        r##"alter table "we""ird" drop constraint "order", drop constraint "Upper", drop constraint plain_name"##,
+    ]
+);
+
+row!(
+    quoting_defaults_with_quotes_backslashes_and_question_marks,
+    r##"knex.schema:createTable('t', function(t)
+      t:string('a'):defaultTo("it's")
+      t:string('b'):defaultTo([[C:\dir\]])
+      t:string('c'):defaultTo('why?')
+      t:text('d'):comment('what?')
+    end)"##,
+    [
+        r##"create table "t" ("a" varchar(255) default 'it''s', "b" varchar(255) default E'C:\\dir\\', "c" varchar(255) default 'why\?', "d" text)"##,
+        r##"comment on column "t"."d" is 'what\?'"##,
+    ]
+);
+
+#[test]
+fn escaped_question_marks_reach_the_server_as_question_marks() {
+    let sql =
+        statements("knex.schema:createTable('t', function(t) t:string('c'):defaultTo('why?') end)")
+            .unwrap();
+    assert_eq!(
+        vectra_db::sql::raw::to_positional(&sql[0].text),
+        r#"create table "t" ("c" varchar(255) default 'why?')"#
+    );
+}
+
+// ===== Acceptance 3: misuse is a Lua error at the user's line =====
+
+/// Asserts the snippet fails at `row.lua:<line>` with a message containing each needle.
+fn assert_misuse(snippet: &str, line: u32, needles: &[&str]) {
+    let err = error_of(snippet);
+    assert_eq!(
+        err.location.as_deref(),
+        Some(format!("row.lua:{line}").as_str()),
+        "{err}"
+    );
+    for needle in needles {
+        assert!(err.message.contains(needle), "{needle:?} not in: {err}");
+    }
+}
+
+#[test]
+fn misuse_unknown_table_method_names_the_closest() {
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:strng('a')\nend)",
+        2,
+        &["unknown method `t:strng`", "did you mean `t:string`"],
+    );
+}
+
+#[test]
+fn misuse_unknown_schema_method_names_the_closest() {
+    assert_misuse(
+        "\nknex.schema:createTabel('t', function(t) end)",
+        2,
+        &[
+            "unknown method `knex.schema:createTabel`",
+            "`knex.schema:createTable`",
+        ],
+    );
+}
+
+#[test]
+fn misuse_unknown_column_method_names_the_closest() {
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:string('a')\n   :notNulable()\nend)",
+        3,
+        &["unknown method `column:notNulable`", "`column:notNullable`"],
+    );
+}
+
+#[test]
+fn misuse_unknown_option_key_names_the_valid_keys() {
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:increments('id', { primary_key = false })\nend)",
+        2,
+        &["`t:increments`", "unknown field `primary_key`", "primaryKey"],
+    );
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:enu('e', {'a'}, { useNative = true, enumname = 'x' })\nend)",
+        2,
+        &["unknown field `enumname`", "enumName", "existingType", "schemaName"],
+    );
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:unique({'a'}, { name = 'x' })\nend)",
+        2,
+        &["unknown field `name`", "indexName", "predicate"],
+    );
+}
+
+#[test]
+fn misuse_wrong_argument_types() {
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:string(42)\nend)",
+        2,
+        &["`t:string` expects argument #1 (column name) to be a string, not the number 42"],
+    );
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:string('s', 'long')\nend)",
+        2,
+        &["argument #2 (length)", "the string \"long\""],
+    );
+    assert_misuse(
+        "knex.schema:dropTable({})",
+        1,
+        &["`knex.schema:dropTable` expects argument #1 (table name) to be a string, not a table"],
+    );
+}
+
+#[test]
+fn misuse_create_table_without_callback() {
+    assert_misuse(
+        "\n\nknex.schema:createTable('users')",
+        3,
+        &["`knex.schema:createTable` needs a callback"],
+    );
+    assert_misuse(
+        "knex.schema:alterTable('users', 'nope')",
+        1,
+        &["argument #2 (callback) to be a function"],
+    );
+}
+
+#[test]
+fn misuse_column_builder_after_its_statement_ran() {
+    assert_misuse(
+        "local col\nknex.schema:createTable('t', function(t) col = t:string('a') end)\ncol:notNullable()",
+        3,
+        &["used after its table statement ran"],
+    );
+}
+
+#[test]
+fn misuse_table_builder_after_its_statement_ran() {
+    assert_misuse(
+        "local tt\nknex.schema:alterTable('t', function(t) tt = t end)\n\ntt:string('x')",
+        4,
+        &["used after its table statement ran"],
+    );
+}
+
+#[test]
+fn misuse_alter_only_methods_in_create_table() {
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:renameColumn('a', 'b')\nend)",
+        2,
+        &["`t:renameColumn` only works inside `alterTable`"],
+    );
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:integer('a'):alter()\nend)",
+        2,
+        &["only works inside `alterTable`"],
+    );
+    assert_misuse(
+        "knex.schema:alterTable('t', function(t)\n  t:inherits('p')\nend)",
+        2,
+        &["`t:inherits` only works inside `createTable`"],
+    );
+}
+
+#[test]
+fn misuse_bad_values_written_into_sql_are_rejected() {
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:integer('u'):references('users.id'):onDelete('CASCADE; drop table x')\nend)",
+        2,
+        &["the action must be one of"],
+    );
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:integer('u'):inTable('users')\nend)",
+        2,
+        &["needs a foreign key first"],
+    );
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:string('s'):checkLength('; drop', 3)\nend)",
+        2,
+        &["the operator must be one of"],
+    );
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:enu('e', {'a'}, { useNative = true })\nend)",
+        2,
+        &["needs `enumName`"],
+    );
+}
+
+#[test]
+fn misuse_foreign_key_without_target_table_points_at_create_table() {
+    assert_misuse(
+        "knex.schema:createTable('t', function(t)\n  t:integer('u'):references('id')\nend)",
+        1,
+        &["has no table", "inTable"],
+    );
+}
