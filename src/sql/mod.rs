@@ -6,6 +6,7 @@
 
 pub mod ident;
 pub mod raw;
+pub mod schema;
 pub mod value;
 
 pub use ident::{quote_ident, quote_literal, quote_qualified};
