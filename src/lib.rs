@@ -5,5 +5,6 @@
 //! `sql` builder; `db` is the connection they share and `config` the settings.
 
 pub mod db;
+pub mod lint;
 pub mod lua;
 pub mod sql;
