@@ -517,3 +517,25 @@ fn the_admin_seed_skips_without_an_email_and_refuses_a_plain_password() {
     .unwrap_err();
     assert!(err.contains("must be an argon2 or bcrypt hash"), "{err}");
 }
+
+// ---------------------------------------------------------------- the porting guide
+
+#[test]
+fn the_porting_guide_shows_the_example_files_exactly() {
+    let root = repo();
+    let guide = std::fs::read_to_string(root.join("docs/porting-from-knex.md")).expect("guide");
+    let blocks: Vec<&str> = guide
+        .split("```lua\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    let files = [
+        "docs/examples/migrations/20240315120000_create_projects_and_tasks.lua",
+        "docs/examples/seeds/01_demo_project.lua",
+    ];
+    assert_eq!(blocks.len(), files.len(), "one Lua block per example");
+    for (block, file) in blocks.iter().zip(files) {
+        let text = std::fs::read_to_string(root.join(file)).expect("example");
+        assert_eq!(*block, text, "the guide's copy of {file} is out of date");
+    }
+}
