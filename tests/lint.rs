@@ -194,11 +194,9 @@ fn literal_row_keys_and_conflict_columns_in_a_seed_are_reported() {
     assert_eq!(f.len(), 2, "{}", show(&f));
     assert!(f.iter().all(|f| f.rule == Rule::LiteralColumnName));
     assert_eq!((f[0].line, f[0].column), (9, 11));
-    assert!(
-        f[0].message
-            .starts_with("use `C.columns.roles.name` instead of \"name\""),
-        "{}",
-        f[0].message
+    assert_eq!(
+        f[0].message,
+        "use `[C.columns.roles.name] = …` instead of the literal column name `name = …`"
     );
     assert_eq!((f[1].line, f[1].column), (10, 21));
     assert_eq!(
@@ -538,4 +536,38 @@ fn the_porting_guide_shows_the_example_files_exactly() {
         let text = std::fs::read_to_string(root.join(file)).expect("example");
         assert_eq!(*block, text, "the guide's copy of {file} is out of date");
     }
+}
+
+#[test]
+fn values_options_raw_sql_and_lua_library_calls_are_not_names() {
+    let c = Constants::load(&fixtures().join("lua/constants.lua")).expect("constants");
+    let src = r##"-- Purpose: strings that are values, options, SQL or plain Lua, never names.
+local C = require("constants")
+local T, COL = C.tables, C.columns
+return {
+  up = function(knex)
+    knex.schema:createTable(T.users, function(t)
+      t:increments(COL.users.id)
+      t:string(COL.users.email, 320):notNullable():defaultTo("nobody@example.com"):unique("users_email_key")
+      t:enu(COL.users.role_id, { "a", "b" }, { useNative = true, enumName = "role_kind" })
+      t:index({ COL.users.email }, "users_email_idx", { indexType = "hash" })
+      t:integer(COL.users.role_id):references(COL.roles.id):inTable(T.roles):onDelete("SET NULL")
+    end)
+    knex.schema:raw("CREATE INDEX ?? ON ?? (lower(??))", { "ix", T.users, COL.users.email })
+    local rows = {}
+    table.insert(rows, { [COL.users.email] = ("%s@example.com"):format("x") })
+    knex(T.users):insert(rows):run()
+    knex(T.users):where(COL.users.email, "like", "%@example.com"):whereIn(COL.users.id, { 1, 2 })
+      :update({ [COL.users.email] = string.lower("X@Y") }):run()
+    knex.raw("select * from users where email = ?", { "a" }):run()
+    local n = select("#", 1, 2)
+    print(("%d rows"):format(n), os.date("%Y"))
+  end,
+  down = function(knex)
+    knex.schema:dropTable(T.users)
+  end,
+}
+"##;
+    let findings = lint_source("m.lua", src, TargetKind::Migration, &c);
+    assert!(findings.is_empty(), "{}", show(&findings));
 }

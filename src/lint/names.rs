@@ -642,12 +642,16 @@ impl NameVisitor<'_> {
             match field {
                 Field::NameKey { key, .. } => {
                     let name = token_text(key);
-                    let message = self.column_message(&name, &name, table);
-                    self.push(
-                        key,
-                        Rule::LiteralColumnName,
-                        format!("{message} (a `{name} = …` key is a literal column name; write `[C.columns.….{name}] = …`)"),
-                    );
+                    let message = match self.column_constant(&name, table) {
+                        Some(constant) => format!(
+                            "use `[{constant}] = …` instead of the literal column name `{name} = …`"
+                        ),
+                        None => format!(
+                            "`{name} = …` is a literal column name: {}",
+                            self.column_message(&name, &name, table)
+                        ),
+                    };
+                    self.push(key, Rule::LiteralColumnName, message);
                 }
                 Field::ExpressionKey { key, .. } => {
                     if let Expression::String(_) = key {
@@ -661,6 +665,23 @@ impl NameVisitor<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// The one constant naming `column` (of `table` when known), if there is one.
+    fn column_constant(&self, column: &str, table: Option<&str>) -> Option<String> {
+        let in_table = table
+            .and_then(|t| self.constants.columns_key_for_table(t))
+            .and_then(|tk| {
+                self.constants
+                    .column_key(&tk, column)
+                    .map(|ck| format!("C.columns.{tk}.{ck}"))
+            });
+        in_table.or_else(
+            || match self.constants.column_everywhere(column).as_slice() {
+                [(tk, ck)] => Some(format!("C.columns.{tk}.{ck}")),
+                _ => None,
+            },
+        )
     }
 
     fn column_message(&self, text: &str, column: &str, table: Option<&str>) -> String {
