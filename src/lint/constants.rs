@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use mlua::{Lua, LuaOptions, StdLib, Table, Value as LuaValue};
+use mlua::{HookTriggers, Lua, LuaOptions, StdLib, Table, Value as LuaValue, VmState};
 
 /// A value of the constants table, reduced to what the linter needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub struct Constants {
 
 /// Deep enough for any sane constants table; stops cycles.
 const MAX_DEPTH: usize = 16;
+/// Lua instructions the constants module may run before it counts as stuck.
+const INSTRUCTION_BUDGET: u32 = 50_000_000;
+const HOOK_EVERY: u32 = 100_000;
 
 impl Constants {
     /// Evaluates the file and keeps its returned table. The error is a
@@ -53,6 +56,22 @@ impl Constants {
             package.set("path", format!("{dir}/?.lua;{dir}/?/init.lua"))
         };
         set_path().map_err(|e| format!("cannot set `package.path`: {e}"))?;
+        // A constants table takes a few thousand instructions; an endless loop
+        // must not hang `lint`.
+        let budget = std::cell::Cell::new(INSTRUCTION_BUDGET / HOOK_EVERY);
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, _| match budget.get() {
+                0 => Err(mlua::Error::runtime(
+                    "the constants module did not finish (an endless loop?)",
+                )),
+                left => {
+                    budget.set(left - 1);
+                    Ok(VmState::Continue)
+                }
+            },
+        )
+        .map_err(|e| format!("cannot limit the constants module: {e}"))?;
         let value: LuaValue = lua
             .load(source)
             .set_name(format!("@{display}"))
@@ -243,6 +262,12 @@ mod tests {
     fn io_and_os_are_not_available() {
         let err = eval("os.remove('x') return {}").unwrap_err();
         assert!(err.contains("failed to load"), "{err}");
+    }
+
+    #[test]
+    fn an_endless_loop_is_stopped() {
+        let err = eval("while true do end return {}").unwrap_err();
+        assert!(err.contains("did not finish"), "{err}");
     }
 
     #[test]
