@@ -11,7 +11,8 @@
 use std::path::{Path, PathBuf};
 
 use vectra_db::lint::{
-    lint_project, lint_source, targets_in, Constants, Finding, LintTarget, Rule, TargetKind,
+    constants_in, lint_directories, lint_project, lint_source, targets_in, Constants, Finding,
+    LintTarget, Rule, TargetKind,
 };
 
 fn repo() -> PathBuf {
@@ -570,4 +571,33 @@ return {
 "##;
     let findings = lint_source("m.lua", src, TargetKind::Migration, &c);
     assert!(findings.is_empty(), "{}", show(&findings));
+}
+
+#[test]
+fn lint_directories_finds_files_and_constants_like_the_runner() {
+    let root = fixtures();
+    let findings = lint_directories(
+        &[root.join("migrations"), root.join("no-such-dir")],
+        &[root.join("seeds")],
+        &[root.join("no-such-lua-dir"), root.join("lua")],
+    )
+    .expect("lint");
+    assert_eq!(findings.len(), 8, "{}", show(&findings));
+    // With the constants found, the message names the constant.
+    assert!(findings
+        .iter()
+        .any(|f| f.message == "use `C.tables.users` instead of \"users\""));
+    assert_eq!(
+        constants_in(&[root.join("lua")]),
+        Some(root.join("lua/constants.lua"))
+    );
+    assert_eq!(constants_in(&[root.join("migrations")]), None);
+
+    let clean = lint_directories(
+        &[repo().join("migrations")],
+        &[repo().join("seeds")],
+        &[repo().join("lua")],
+    )
+    .expect("lint");
+    assert!(clean.is_empty(), "{}", show(&clean));
 }

@@ -240,6 +240,34 @@ pub fn lint_source(
     out
 }
 
+/// Lints a project as the CLI sees it: the `*.lua` files of the migrations and
+/// seeds directories, with the constants found on `lua_path` (the first
+/// `DIR/constants.lua` that exists, see [`constants_in`]). This is the one
+/// call the `lint` verb needs; exit 1 when the result is not empty.
+pub fn lint_directories(
+    migrations: &[PathBuf],
+    seeds: &[PathBuf],
+    lua_path: &[PathBuf],
+) -> std::io::Result<Vec<Finding>> {
+    let targets = targets_in(migrations, seeds)?;
+    let constants = constants_in(lua_path);
+    Ok(lint_project(&targets, constants.as_deref()))
+}
+
+/// Where `require("constants")` would find the constants module: the first
+/// `DIR/constants.lua` (then `DIR/constants/init.lua`) of `lua_path` that exists.
+pub fn constants_in(lua_path: &[PathBuf]) -> Option<PathBuf> {
+    lua_path.iter().find_map(|dir| {
+        let module = names::CONSTANTS_MODULE;
+        [
+            dir.join(format!("{module}.lua")),
+            dir.join(module).join("init.lua"),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
+    })
+}
+
 /// The `*.lua` files of the given migrations and seeds directories (not
 /// recursive, sorted by file name, as the runner finds them). A missing
 /// directory contributes no files.
