@@ -19,6 +19,9 @@ return {
         :defaultTo(C.values.user_status.invited)
       t:jsonb(COL.users.preferences):notNullable():defaultTo("{}")
       t:timestamps(true, true)
+      -- Sign-in looks e-mails up lower-cased; storing them so keeps the unique
+      -- constraint case-insensitive without a functional index.
+      t:check("?? = lower(??)", { COL.users.email, COL.users.email }, "users_email_lowercase")
     end)
 
     knex.schema:createTable(T.roles, function(t)
