@@ -128,6 +128,9 @@ pub enum Verb {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Check migrations and seeds without running them: literal table or column
+    /// names (use `lua/constants.lua`), a leading purpose comment, a `down`.
+    Lint,
     /// Create the database if it does not exist, then migrate:latest, then seed:run.
     #[command(name = "db:setup")]
     DbSetup,
@@ -191,6 +194,7 @@ impl Cli {
                 timestamp: timestamp_filename_prefix,
             },
             Verb::SeedRun { specific, dry_run } => Command::SeedRun { specific, dry_run },
+            Verb::Lint => Command::Lint,
             Verb::DbSetup => Command::DbSetup,
             Verb::DbReset { force } => Command::DbReset { force },
         };

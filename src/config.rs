@@ -126,11 +126,26 @@ impl Settings {
         Settings::resolve_with(overrides, cwd, &|k| std::env::var(k).ok())
     }
 
+    /// For verbs that only touch files (`lint`, `migrate:make`, `seed:make`):
+    /// an environment the file does not define falls back to `[defaults]`.
+    pub fn resolve_files_only(overrides: &Overrides, cwd: &Path) -> Result<Settings, ConfigError> {
+        Settings::resolve_inner(overrides, cwd, &|k| std::env::var(k).ok(), false)
+    }
+
     /// [`Settings::resolve`] with an explicit variable lookup (for tests).
     pub fn resolve_with(
         overrides: &Overrides,
         cwd: &Path,
         var: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        Settings::resolve_inner(overrides, cwd, var, true)
+    }
+
+    fn resolve_inner(
+        overrides: &Overrides,
+        cwd: &Path,
+        var: &dyn Fn(&str) -> Option<String>,
+        require_environment: bool,
     ) -> Result<Settings, ConfigError> {
         let config_file = match &overrides.config {
             Some(path) => {
@@ -164,7 +179,12 @@ impl Settings {
                         e.to_string().trim_end()
                     ))
                 })?;
-                let Some(env_keys) = file.environments.get(&environment).cloned() else {
+                let found = file.environments.get(&environment).cloned();
+                let found = match found {
+                    None if !require_environment => Some(EnvironmentKeys::default()),
+                    other => other,
+                };
+                let Some(env_keys) = found else {
                     let known: Vec<&str> = file.environments.keys().map(String::as_str).collect();
                     return err(format!(
                         "unknown environment `{environment}` in `{}` (defined: {})",

@@ -45,6 +45,7 @@ pub enum Command {
     },
     CurrentVersion,
     Unlock,
+    Lint,
     SeedMake {
         name: String,
         stub: Option<PathBuf>,
@@ -61,6 +62,14 @@ pub enum Command {
 }
 
 impl Command {
+    /// Verbs that only read or write files work without the environment's connection.
+    fn files_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Lint | Command::MigrateMake { .. } | Command::SeedMake { .. }
+        )
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Command::MigrateMake { .. } => "migrate:make",
@@ -75,6 +84,7 @@ impl Command {
             Command::Unlock => "migrate:unlock",
             Command::SeedMake { .. } => "seed:make",
             Command::SeedRun { .. } => "seed:run",
+            Command::Lint => "lint",
             Command::DbSetup => "db:setup",
             Command::DbReset { .. } => "db:reset",
         }
@@ -101,7 +111,12 @@ pub fn execute(global: &Global, command: &Command, cwd: &Path) -> u8 {
         verbose: global.verbose,
     };
     let mut reporter = Reporter::new(mode);
-    let result = Settings::resolve(&global.overrides, cwd)
+    let settings = if command.files_only() {
+        Settings::resolve_files_only(&global.overrides, cwd)
+    } else {
+        Settings::resolve(&global.overrides, cwd)
+    };
+    let result = settings
         .map_err(|ConfigError(m)| RunnerError::Config(m))
         .and_then(|settings| run(global, command, &settings, &mut reporter));
     reporter.finish();
@@ -191,6 +206,7 @@ fn run(
             let db = connect(settings, global, *dry_run)?;
             seed(settings, db, specific, *dry_run, reporter)
         }
+        Command::Lint => lint(settings, reporter),
         Command::DbSetup => database::setup(settings, global, reporter),
         Command::DbReset { force } => database::reset(settings, global, *force, reporter),
     }
@@ -399,5 +415,30 @@ fn verify(
     Ok(Done {
         json: json!({ "migrations": verified, "summary": summary }),
         code: if failed.is_empty() { 0 } else { 1 },
+    })
+}
+
+fn lint(settings: &Settings, reporter: &mut Reporter) -> Result<Done, RunnerError> {
+    let mut findings =
+        crate::lint::lint_directories(&settings.migrations, &settings.seeds, &settings.lua_path)
+            .map_err(|e| RunnerError::Io(format!("cannot read the files to lint: {e}")))?;
+    for finding in &mut findings {
+        finding.file = crate::lua::display_path(Path::new(&finding.file), &settings.root);
+    }
+    for finding in &findings {
+        reporter.line(&finding.to_string());
+    }
+    let summary = match findings.len() {
+        0 => "No problems found".to_string(),
+        n => format!("Found {}", plural(n, "problem")),
+    };
+    if findings.is_empty() {
+        reporter.summary(&summary);
+    } else {
+        output::error(&summary);
+    }
+    Ok(Done {
+        json: json!({ "findings": findings, "summary": summary }),
+        code: if findings.is_empty() { 0 } else { 1 },
     })
 }
