@@ -155,9 +155,11 @@ pub fn to_value(lua: &Lua, v: &LuaValue) -> mlua::Result<Value> {
         LuaValue::Boolean(b) => Value::Bool(*b),
         LuaValue::Integer(i) => Value::Int(*i),
         LuaValue::Number(n) => Value::Float(*n),
+        // PostgreSQL text can hold neither NUL nor invalid UTF-8, so such a
+        // string can only be binary data (bytea), sent in hex form.
         LuaValue::String(s) => match s.to_str() {
-            Ok(text) => Value::Text(text.to_string()),
-            Err(_) => Value::Bytes(s.as_bytes().to_vec()),
+            Ok(text) if !text.contains('\0') => Value::Text(text.to_string()),
+            _ => Value::Bytes(s.as_bytes().to_vec()),
         },
         LuaValue::Table(t) => Value::Json(table_to_json(lua, t, 0)?),
         LuaValue::UserData(ud) if ud.is::<NullMarker>() => Value::Null,
