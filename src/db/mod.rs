@@ -7,6 +7,11 @@
 //! `SAVEPOINT` / `COMMIT` statements, so the Lua layer can share the connection
 //! through an `Rc<RefCell<Db>>` without holding a borrowed `Transaction`.
 
+// `DbError` carries everything a user needs to fix a statement (SQL, message,
+// detail, hint, position); it is built only on the failure path, so its size
+// costs nothing where it matters.
+#![allow(clippy::result_large_err)]
+
 pub mod connect;
 pub mod decode;
 pub mod error;
@@ -15,7 +20,7 @@ pub mod params;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use postgres::types::{ToSql, Type};
+use postgres::types::{Kind, ToSql, Type};
 use postgres::{Client, SimpleQueryMessage};
 
 use crate::sql::raw::to_positional;
@@ -144,6 +149,17 @@ impl Db {
         bindings: &[Value],
     ) -> Result<Vec<Row>, DbError> {
         self.note(text, bindings);
+        if let Some((statement, bindings)) = self.typed(text, bindings)? {
+            let params: Vec<params::TextParam<'_>> =
+                bindings.iter().map(params::TextParam).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            let rows = self
+                .client
+                .query(&statement, &refs)
+                .map_err(|e| DbError::from_pg(e, text))?;
+            return decode::rows(&rows).map_err(|e| DbError::decode(e, text));
+        }
         let params: Vec<params::TextParam<'_>> = bindings.iter().map(params::TextParam).collect();
         let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
             .iter()
@@ -175,6 +191,16 @@ impl Db {
                 .unwrap_or(0));
         }
         self.note(&text, &sql.bindings);
+        if let Some((statement, bindings)) = self.typed(&text, &sql.bindings)? {
+            let params: Vec<params::TextParam<'_>> =
+                bindings.iter().map(params::TextParam).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            return self
+                .client
+                .execute(&statement, &refs)
+                .map_err(|e| DbError::from_pg(e, &text));
+        }
         let params: Vec<params::TextParam<'_>> =
             sql.bindings.iter().map(params::TextParam).collect();
         let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
@@ -189,6 +215,58 @@ impl Db {
         use postgres::fallible_iterator::FallibleIterator;
         while let Some(_row) = it.next().map_err(|e| DbError::from_pg(e, &text))? {}
         Ok(it.rows_affected().unwrap_or(0))
+    }
+
+    /// A Lua sequence table is JSON for a json/jsonb parameter but a PostgreSQL
+    /// array for a `text[]`/`int[]` one, and only the server knows which it
+    /// inferred. So a statement with a JSON-array binding (and only such a
+    /// statement) is prepared first, costing one extra round trip, and those
+    /// bindings become arrays where the parameter is an array type.
+    fn typed(
+        &mut self,
+        text: &str,
+        bindings: &[Value],
+    ) -> Result<Option<(postgres::Statement, Vec<Value>)>, DbError> {
+        if !bindings
+            .iter()
+            .any(|b| matches!(b, Value::Json(serde_json::Value::Array(_))))
+        {
+            return Ok(None);
+        }
+        let statement = self
+            .client
+            .prepare(text)
+            .map_err(|e| DbError::from_pg(e, text))?;
+        let resolved = bindings
+            .iter()
+            .zip(statement.params())
+            .map(|(value, ty)| match (value, ty.kind()) {
+                (Value::Json(json @ serde_json::Value::Array(_)), Kind::Array(_)) => {
+                    Value::from_json_array(json)
+                }
+                _ => value.clone(),
+            })
+            .collect();
+        Ok(Some((statement, resolved)))
+    }
+
+    /// Streams rows already in `COPY`'s text format through `statement`
+    /// (`COPY t (a, b) FROM STDIN`); returns the number of rows loaded.
+    pub fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, DbError> {
+        use std::io::Write;
+        self.note(statement, &[]);
+        let mut writer = self
+            .client
+            .copy_in(statement)
+            .map_err(|e| DbError::from_pg(e, statement))?;
+        let written = writer.write_all(data);
+        // The server's own error (a constraint, a bad value) arrives with
+        // `finish`; a failed write alone would only say the stream broke.
+        let finished = writer
+            .finish()
+            .map_err(|e| DbError::from_pg(e, statement))?;
+        written.map_err(|e| DbError::decode(format!("COPY failed: {e}"), statement))?;
+        Ok(finished)
     }
 
     /// Runs a simple (text protocol, no values) query and returns its rows as text.

@@ -1,19 +1,68 @@
-//! Values between Lua and PostgreSQL (SPEC §7.3): `knex.null`, `knex.raw`
-//! fragments, `knex.fn`, and the conversions both ways.
+//! Values between Lua and PostgreSQL (SPEC §7.3): `knex.null`, `knex.fn`,
+//! `knex.ref`, `knex.jsonArray` / `knex.jsonObject`, and the conversions both ways.
+//!
+//! A Lua table becomes [`Value::Json`]; the connection layer turns a JSON array
+//! into a PostgreSQL array when the server says the parameter is an array type.
+//! `knex.jsonArray(t)` / `knex.jsonObject(t)` send JSON text instead, which no
+//! parameter type turns into an array, and settle what an empty table means.
 
-use mlua::{AnyUserData, Lua, LuaSerdeExt, Table, UserData, Value as LuaValue};
+use mlua::{AnyUserData, Lua, Table, UserData, UserDataMethods, Value as LuaValue};
 
 use super::error::usage_error;
 use super::knex::module_fn;
-use crate::sql::{Raw, Value};
+use crate::sql::raw::wrap;
+use crate::sql::{quote_ident, Raw, Value};
 
 /// The `knex.null` sentinel: SQL NULL where a Lua table cannot hold nil.
 pub struct NullMarker;
 impl UserData for NullMarker {}
 
-/// A `knex.raw(...)` / `knex.fn.now()` fragment usable inside other statements.
+/// A `knex.fn.now()` / `knex.fn.uuid()` fragment usable inside other statements.
 pub struct RawFragment(pub Raw);
 impl UserData for RawFragment {}
+
+/// `knex.ref(column)`: a column reference, wrapped as an identifier, never bound.
+#[derive(Clone)]
+pub struct Ref {
+    column: String,
+    alias: Option<String>,
+    schema: Option<String>,
+}
+
+impl Ref {
+    pub fn to_raw(&self) -> Raw {
+        let mut sql = match &self.schema {
+            Some(s) => format!("{}.{}", quote_ident(s), wrap(&self.column)),
+            None => wrap(&self.column),
+        };
+        if let Some(a) = &self.alias {
+            sql.push_str(" as ");
+            sql.push_str(&quote_ident(a));
+        }
+        Raw::verbatim(sql)
+    }
+}
+
+impl UserData for Ref {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_method("as", |_, this, alias: String| {
+            Ok(Ref {
+                alias: Some(alias),
+                ..this.clone()
+            })
+        });
+        methods.add_method("withSchema", |_, this, schema: String| {
+            Ok(Ref {
+                schema: Some(schema),
+                ..this.clone()
+            })
+        });
+    }
+}
+
+/// JSON forced by `knex.jsonArray` / `knex.jsonObject`: bound as JSON text.
+pub struct JsonValue(pub serde_json::Value);
+impl UserData for JsonValue {}
 
 pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
     knex.raw_set("null", lua.create_userdata(NullMarker)?)?;
@@ -29,6 +78,49 @@ pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
         lua.create_userdata(RawFragment(Raw::verbatim("(gen_random_uuid())")))
     })?;
     knex.raw_set("fn", fns)?;
+    module_fn(lua, knex, "ref", |lua, column: String| {
+        lua.create_userdata(Ref {
+            column,
+            alias: None,
+            schema: None,
+        })
+    })?;
+    module_fn(lua, knex, "jsonArray", |lua, t: Option<Table>| {
+        let json = match t {
+            None => serde_json::Value::Array(Vec::new()),
+            Some(t) => match table_to_json(lua, &t, 0)? {
+                serde_json::Value::Object(o) if o.is_empty() => {
+                    serde_json::Value::Array(Vec::new())
+                }
+                a @ serde_json::Value::Array(_) => a,
+                _ => {
+                    return Err(usage_error(
+                        lua,
+                        "`knex.jsonArray` expects a sequence table ({ 1, 2, 3 })",
+                    ))
+                }
+            },
+        };
+        lua.create_userdata(JsonValue(json))
+    })?;
+    module_fn(lua, knex, "jsonObject", |lua, t: Option<Table>| {
+        let json = match t {
+            None => serde_json::Value::Object(Default::default()),
+            Some(t) => match table_to_json(lua, &t, 0)? {
+                o @ serde_json::Value::Object(_) => o,
+                serde_json::Value::Array(a) if a.is_empty() => {
+                    serde_json::Value::Object(Default::default())
+                }
+                _ => {
+                    return Err(usage_error(
+                        lua,
+                        "`knex.jsonObject` expects a table with string keys ({ a = 1 })",
+                    ))
+                }
+            },
+        };
+        lua.create_userdata(JsonValue(json))
+    })?;
     Ok(())
 }
 
@@ -37,8 +129,9 @@ pub fn is_null_marker(v: &LuaValue) -> bool {
     matches!(v, LuaValue::UserData(ud) if ud.is::<NullMarker>())
 }
 
-/// The raw fragment inside `v` (`knex.raw(...)`, `knex.fn.now()`), if `v` is one.
-/// Using a `knex.raw` value this way counts as running it.
+/// The raw fragment inside `v` (`knex.raw(...)`, `knex.fn.now()`, `knex.ref(...)`,
+/// a query builder as a subquery), if `v` is one. Using a `knex.raw` value or a
+/// query this way counts as running it.
 pub fn as_raw(v: &LuaValue) -> Option<Raw> {
     match v {
         LuaValue::UserData(ud) => raw_of(ud).or_else(|| super::query::as_subquery(v)),
@@ -47,27 +140,110 @@ pub fn as_raw(v: &LuaValue) -> Option<Raw> {
 }
 
 fn raw_of(ud: &AnyUserData) -> Option<Raw> {
-    ud.borrow::<RawFragment>().ok().map(|r| r.0.clone())
+    if let Ok(r) = ud.borrow::<RawFragment>() {
+        return Some(r.0.clone());
+    }
+    ud.borrow::<Ref>().ok().map(|r| r.to_raw())
 }
 
-/// Converts a Lua value to a bound value. Tables become JSON (the runner turns
-/// a JSON array into a PostgreSQL array when the parameter is an array type).
+/// Converts a Lua value to a bound value. Tables become JSON (the connection
+/// layer turns a JSON array into a PostgreSQL array when the parameter is an
+/// array type).
 pub fn to_value(lua: &Lua, v: &LuaValue) -> mlua::Result<Value> {
     Ok(match v {
         LuaValue::Nil => Value::Null,
         LuaValue::Boolean(b) => Value::Bool(*b),
         LuaValue::Integer(i) => Value::Int(*i),
         LuaValue::Number(n) => Value::Float(*n),
+        // PostgreSQL text can hold neither NUL nor invalid UTF-8, so such a
+        // string can only be binary data (bytea), sent in hex form.
         LuaValue::String(s) => match s.to_str() {
-            Ok(text) => Value::Text(text.to_string()),
-            Err(_) => Value::Bytes(s.as_bytes().to_vec()),
+            Ok(text) if !text.contains('\0') => Value::Text(text.to_string()),
+            _ => Value::Bytes(s.as_bytes().to_vec()),
         },
-        LuaValue::Table(_) => Value::Json(lua.from_value(v.clone())?),
-        other if is_null_marker(other) => Value::Null,
+        LuaValue::Table(t) => Value::Json(table_to_json(lua, t, 0)?),
+        LuaValue::UserData(ud) if ud.is::<NullMarker>() => Value::Null,
+        LuaValue::UserData(ud) if ud.is::<JsonValue>() => {
+            let json = ud.borrow::<JsonValue>()?;
+            Value::Text(json.0.to_string())
+        }
         other => {
             return Err(usage_error(
                 lua,
                 format!("cannot bind {} as a SQL value", super::describe(other)),
+            ))
+        }
+    })
+}
+
+/// A Lua table as JSON: a non-empty sequence is an array, anything else an
+/// object (so `{}` is `{}`, which also reads as an empty PostgreSQL array).
+/// `knex.null` inside becomes `null`.
+pub fn table_to_json(lua: &Lua, t: &Table, depth: usize) -> mlua::Result<serde_json::Value> {
+    if depth > 100 {
+        return Err(usage_error(
+            lua,
+            "a table nested more than 100 levels deep (or containing itself) cannot be sent as JSON",
+        ));
+    }
+    let len = t.raw_len();
+    let mut count = 0;
+    for pair in t.pairs::<LuaValue, LuaValue>() {
+        pair?;
+        count += 1;
+    }
+    if len > 0 && count == len {
+        let mut items = Vec::with_capacity(len);
+        for i in 1..=len {
+            let v: LuaValue = t.raw_get(i)?;
+            items.push(json_of(lua, &v, depth)?);
+        }
+        return Ok(serde_json::Value::Array(items));
+    }
+    let mut map = serde_json::Map::new();
+    for pair in t.pairs::<LuaValue, LuaValue>() {
+        let (k, v) = pair?;
+        let key = match &k {
+            LuaValue::String(s) => s.to_str()?.to_string(),
+            LuaValue::Integer(i) => i.to_string(),
+            LuaValue::Number(n) => n.to_string(),
+            other => {
+                return Err(usage_error(
+                    lua,
+                    format!(
+                        "a JSON object key must be a string, not {}",
+                        super::describe(other)
+                    ),
+                ))
+            }
+        };
+        map.insert(key, json_of(lua, &v, depth)?);
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
+fn json_of(lua: &Lua, v: &LuaValue, depth: usize) -> mlua::Result<serde_json::Value> {
+    Ok(match v {
+        LuaValue::Nil => serde_json::Value::Null,
+        LuaValue::Boolean(b) => serde_json::Value::Bool(*b),
+        LuaValue::Integer(i) => serde_json::Value::from(*i),
+        LuaValue::Number(n) => match serde_json::Number::from_f64(*n) {
+            Some(n) => serde_json::Value::Number(n),
+            None => {
+                return Err(usage_error(
+                    lua,
+                    format!("{n} cannot be represented in JSON"),
+                ))
+            }
+        },
+        LuaValue::String(s) => serde_json::Value::String(s.to_str()?.to_string()),
+        LuaValue::Table(t) => table_to_json(lua, t, depth + 1)?,
+        LuaValue::UserData(ud) if ud.is::<NullMarker>() => serde_json::Value::Null,
+        LuaValue::UserData(ud) if ud.is::<JsonValue>() => ud.borrow::<JsonValue>()?.0.clone(),
+        other => {
+            return Err(usage_error(
+                lua,
+                format!("cannot put {} into JSON", super::describe(other)),
             ))
         }
     })
@@ -82,14 +258,38 @@ pub fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
         Value::Float(f) => LuaValue::Number(*f),
         Value::Text(s) => LuaValue::String(lua.create_string(s)?),
         Value::Bytes(b) => LuaValue::String(lua.create_string(b)?),
-        Value::Json(j) => lua.to_value_with(
-            j,
-            mlua::serde::ser::Options::new().serialize_none_to_null(false),
-        )?,
+        Value::Json(j) => json_to_lua(lua, j)?,
         Value::Array(items) => {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
                 t.raw_set(i + 1, to_lua(lua, item)?)?;
+            }
+            LuaValue::Table(t)
+        }
+    })
+}
+
+/// JSON to Lua: integers stay integers, `null` is nil (absent from tables).
+fn json_to_lua(lua: &Lua, j: &serde_json::Value) -> mlua::Result<LuaValue> {
+    Ok(match j {
+        serde_json::Value::Null => LuaValue::Nil,
+        serde_json::Value::Bool(b) => LuaValue::Boolean(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => LuaValue::Integer(i),
+            None => LuaValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => LuaValue::String(lua.create_string(s)?),
+        serde_json::Value::Array(items) => {
+            let t = lua.create_table_with_capacity(items.len(), 0)?;
+            for (i, item) in items.iter().enumerate() {
+                t.raw_set(i + 1, json_to_lua(lua, item)?)?;
+            }
+            LuaValue::Table(t)
+        }
+        serde_json::Value::Object(map) => {
+            let t = lua.create_table_with_capacity(0, map.len())?;
+            for (k, v) in map {
+                t.raw_set(k.as_str(), json_to_lua(lua, v)?)?;
             }
             LuaValue::Table(t)
         }

@@ -5,6 +5,7 @@
 //! the Lua bridge decide when and where it runs.
 
 pub mod ident;
+pub mod query;
 pub mod raw;
 pub mod schema;
 pub mod value;

@@ -3,8 +3,13 @@
 //! Builders compose SQL with Knex's `?` placeholders (so fragments nest without
 //! renumbering); [`to_positional`] turns the finished text into `$1…$n` once,
 //! turning an escaped `\?` into a literal `?` (jsonb's `?`, `?|`, `?&` operators).
+//!
+//! Unlike Knex, a `?` inside a quoted identifier (`"a?b"`), a string literal
+//! (`'?'`), a dollar-quoted body (`$$ … $$`) or a comment is never a
+//! placeholder: identifiers built from user strings can then contain `?` or
+//! `$1` and still reach PostgreSQL literally.
 
-use super::ident::quote_qualified;
+use super::ident::quote_ident;
 use super::Value;
 
 /// A raw SQL fragment with its values, `?`-placeholder form.
@@ -12,6 +17,24 @@ use super::Value;
 pub struct Raw {
     pub sql: String,
     pub bindings: Vec<Value>,
+}
+
+/// A binding for a `knex.raw` placeholder: a value, or SQL to inline (a nested
+/// `knex.raw`, `knex.fn.now()`, a subquery), or a list of identifiers for `??`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawBinding {
+    Value(Value),
+    /// Inlined with its own bindings (already parenthesised when it is a subquery).
+    Sql(Raw),
+    /// A list of strings: a comma-separated identifier list for `??`, an
+    /// array value (JSON, or a PostgreSQL array by parameter type) for `?`.
+    Strings(Vec<String>),
+}
+
+impl From<Value> for RawBinding {
+    fn from(v: Value) -> RawBinding {
+        RawBinding::Value(v)
+    }
 }
 
 /// Why a raw fragment could not be compiled.
@@ -35,43 +58,113 @@ impl Raw {
         }
     }
 
+    pub fn new(sql: impl Into<String>, bindings: Vec<Value>) -> Raw {
+        Raw {
+            sql: sql.into(),
+            bindings,
+        }
+    }
+
     /// Compiles positional bindings: `?` takes a value, `??` an identifier
     /// (quoted and inlined), `\?` stays a literal question mark.
     pub fn positional(sql: &str, bindings: Vec<Value>) -> Result<Raw, RawError> {
-        let placeholders = count_placeholders(sql);
-        if placeholders != bindings.len() {
+        Raw::with_bindings(sql, bindings.into_iter().map(RawBinding::Value).collect())
+    }
+
+    /// Like [`Raw::positional`], with bindings that may be SQL to inline.
+    pub fn with_bindings(sql: &str, bindings: Vec<RawBinding>) -> Result<Raw, RawError> {
+        let marks = placeholders(sql);
+        if marks.len() != bindings.len() {
             return Err(RawError::BindingCount {
-                placeholders,
+                placeholders: marks.len(),
                 bindings: bindings.len(),
             });
         }
         let mut out = String::with_capacity(sql.len());
         let mut values = Vec::with_capacity(bindings.len());
-        let mut given = bindings.into_iter();
-        let bytes = sql.as_bytes();
-        let (mut i, mut last) = (0, 0);
-        while i < bytes.len() {
-            match bytes[i] {
-                // Keep the escape: `to_positional` resolves it at the very end.
-                b'\\' if bytes.get(i + 1) == Some(&b'?') => i += 2,
-                b'?' => {
-                    out.push_str(&sql[last..i]);
-                    let is_ident = bytes.get(i + 1) == Some(&b'?');
-                    match (is_ident, given.next()) {
-                        (true, Some(Value::Text(name))) => out.push_str(&quote_qualified(&name)),
-                        (true, Some(other)) => {
-                            return Err(RawError::IdentifierNotText(format!("{other:?}")))
-                        }
-                        (false, Some(v)) => {
-                            out.push('?');
-                            values.push(v);
-                        }
-                        (_, None) => unreachable!("placeholders were counted"),
-                    }
-                    i += if is_ident { 2 } else { 1 };
-                    last = i;
+        let mut last = 0;
+        for (mark, binding) in marks.into_iter().zip(bindings) {
+            out.push_str(&sql[last..mark.at]);
+            last = mark.at + if mark.identifier { 2 } else { 1 };
+            match (mark.identifier, binding) {
+                (true, RawBinding::Value(Value::Text(name))) => out.push_str(&wrap(&name)),
+                (true, RawBinding::Strings(names)) => {
+                    out.push_str(&names.iter().map(|n| wrap(n)).collect::<Vec<_>>().join(", "))
                 }
-                _ => i += 1,
+                (true, RawBinding::Sql(raw)) => push_raw(&mut out, &mut values, raw),
+                (true, RawBinding::Value(other)) => {
+                    return Err(RawError::IdentifierNotText(format!("{other:?}")))
+                }
+                (false, RawBinding::Value(v)) => {
+                    out.push('?');
+                    values.push(v);
+                }
+                (false, RawBinding::Sql(raw)) => push_raw(&mut out, &mut values, raw),
+                (false, RawBinding::Strings(names)) => {
+                    out.push('?');
+                    values.push(Value::Json(serde_json::Value::Array(
+                        names.into_iter().map(serde_json::Value::String).collect(),
+                    )));
+                }
+            }
+        }
+        out.push_str(&sql[last..]);
+        Ok(Raw {
+            sql: out,
+            bindings: values,
+        })
+    }
+
+    /// Compiles named bindings: `:name` takes a value, `:name:` an identifier.
+    /// A name with no binding is left in the SQL as written (as Knex does), so
+    /// casts such as `::int` and times such as `'10:30'` are untouched.
+    pub fn named(sql: &str, lookup: impl Fn(&str) -> Option<RawBinding>) -> Result<Raw, RawError> {
+        let bytes = sql.as_bytes();
+        let mut out = String::with_capacity(sql.len());
+        let mut values = Vec::new();
+        let mut last = 0;
+        let mut i = 0;
+        for (start, end) in code_spans(sql) {
+            i = i.max(start);
+            while i < end {
+                if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b':') {
+                    // `\:name` is an escaped colon: drop the backslash, keep the text.
+                    out.push_str(&sql[last..i]);
+                    last = i + 1;
+                    i += 2;
+                    continue;
+                }
+                if bytes[i] != b':' {
+                    i += 1;
+                    continue;
+                }
+                let name_start = i + 1;
+                let mut name_end = name_start;
+                while name_end < end && is_word(bytes[name_end]) {
+                    name_end += 1;
+                }
+                if name_end == name_start {
+                    i += 1;
+                    continue;
+                }
+                // `:name:` is an identifier unless the colon starts a `::` cast.
+                let identifier = name_end < end
+                    && bytes[name_end] == b':'
+                    && bytes.get(name_end + 1) != Some(&b':');
+                let name = &sql[name_start..name_end];
+                match lookup(name) {
+                    None => {
+                        i = name_end;
+                    }
+                    Some(binding) => {
+                        out.push_str(&sql[last..i]);
+                        let placeholder = if identifier { "??" } else { "?" };
+                        let one = Raw::with_bindings(placeholder, vec![binding])?;
+                        push_raw(&mut out, &mut values, one);
+                        i = if identifier { name_end + 1 } else { name_end };
+                        last = i;
+                    }
+                }
             }
         }
         out.push_str(&sql[last..]);
@@ -82,47 +175,198 @@ impl Raw {
     }
 }
 
-/// `?` and `??` each count once; `\?` is not a placeholder.
-fn count_placeholders(sql: &str) -> usize {
+fn push_raw(out: &mut String, values: &mut Vec<Value>, raw: Raw) {
+    out.push_str(&raw.sql);
+    values.extend(raw.bindings);
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// A `?` (value) or `??` (identifier) placeholder at byte offset `at`.
+struct Mark {
+    at: usize,
+    identifier: bool,
+}
+
+/// The placeholders of `sql`, outside quotes and comments; `\?` is not one.
+fn placeholders(sql: &str) -> Vec<Mark> {
     let bytes = sql.as_bytes();
-    let (mut i, mut n) = (0, 0);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if bytes.get(i + 1) == Some(&b'?') => i += 2,
-            b'?' => {
-                n += 1;
-                i += if bytes.get(i + 1) == Some(&b'?') {
-                    2
-                } else {
-                    1
-                };
+    let mut marks = Vec::new();
+    for (start, end) in code_spans(sql) {
+        let mut i = start;
+        while i < end {
+            match bytes[i] {
+                b'\\' if bytes.get(i + 1) == Some(&b'?') => i += 2,
+                b'?' => {
+                    let identifier = i + 1 < end && bytes[i + 1] == b'?';
+                    marks.push(Mark { at: i, identifier });
+                    i += if identifier { 2 } else { 1 };
+                }
+                _ => i += 1,
             }
-            _ => i += 1,
         }
     }
-    n
+    marks
+}
+
+/// Byte ranges of `sql` that are SQL code: everything except quoted
+/// identifiers, string literals (`'…'`, `E'…'`), dollar-quoted strings and comments.
+pub fn code_spans(sql: &str) -> Vec<(usize, usize)> {
+    let bytes = sql.as_bytes();
+    let mut spans = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let skip_to = match bytes[i] {
+            b'"' => Some(closing_quote(bytes, i + 1, b'"', false)),
+            b'\'' => {
+                let escapes = i > 0
+                    && matches!(bytes[i - 1], b'E' | b'e')
+                    && (i < 2 || !is_word(bytes[i - 2]));
+                Some(closing_quote(bytes, i + 1, b'\'', escapes))
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => Some(
+                bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |p| i + p + 1),
+            ),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                Some(find(bytes, i + 2, b"*/").map_or(bytes.len(), |p| p + 2))
+            }
+            b'$' if i == 0 || !is_word(bytes[i - 1]) => dollar_tag(bytes, i)
+                .map(|tag| find(bytes, i + tag.len(), tag).map_or(bytes.len(), |p| p + tag.len())),
+            _ => None,
+        };
+        match skip_to {
+            Some(to) => {
+                if i > start {
+                    spans.push((start, i));
+                }
+                i = to;
+                start = to;
+            }
+            None => i += 1,
+        }
+    }
+    if start < bytes.len() {
+        spans.push((start, bytes.len()));
+    }
+    spans
+}
+
+/// The index just past the quote closing a quoted run that started before `from`.
+fn closing_quote(bytes: &[u8], from: usize, quote: u8, backslash_escapes: bool) -> usize {
+    let mut i = from;
+    while i < bytes.len() {
+        if backslash_escapes && bytes[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if bytes[i] == quote {
+            // A doubled quote is an escaped quote, not the end.
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// `$tag$` or `$$` starting at `at`, if there is one.
+fn dollar_tag(bytes: &[u8], at: usize) -> Option<&[u8]> {
+    let mut j = at + 1;
+    if bytes.get(j).is_some_and(|b| b.is_ascii_digit()) {
+        return None; // `$1`: a numbered parameter, not a quote
+    }
+    while j < bytes.len() && is_word(bytes[j]) {
+        j += 1;
+    }
+    (bytes.get(j) == Some(&b'$')).then(|| &bytes[at..=j])
+}
+
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    if from > bytes.len() {
+        return None;
+    }
+    bytes[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
 }
 
 /// Numbers the `?` placeholders `$1…$n` from left to right and unescapes `\?`.
+/// Quoted identifiers, literals, dollar-quoted bodies and comments are copied as they are.
 pub fn to_positional(sql: &str) -> String {
+    let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len() + 8);
     let mut n = 0;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'?') => {
-                chars.next();
-                out.push('?');
+    let mut last = 0;
+    for (start, end) in code_spans(sql) {
+        let mut i = start;
+        while i < end {
+            match bytes[i] {
+                b'\\' if i + 1 < end && bytes[i + 1] == b'?' => {
+                    out.push_str(&sql[last..i]);
+                    out.push('?');
+                    i += 2;
+                    last = i;
+                }
+                b'?' => {
+                    out.push_str(&sql[last..i]);
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                    i += 1;
+                    last = i;
+                }
+                _ => i += 1,
             }
-            '?' => {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            }
-            other => out.push(other),
         }
     }
+    out.push_str(&sql[last..]);
     out
+}
+
+/// Wraps an identifier the way Knex does: `users.id` → `"users"."id"`,
+/// `id as uid` → `"id" as "uid"`, `users.*` → `"users".*`, `tags[1]` →
+/// `"tags"[1]`. Every part is quoted with `"` doubled, so no user string can
+/// end the identifier.
+pub fn wrap(name: &str) -> String {
+    if let Some(at) = find_as(name) {
+        let (column, alias) = (&name[..at], &name[at + 4..]);
+        return format!("{} as {}", wrap(column), wrap_part(alias.trim()));
+    }
+    name.split('.')
+        .map(|part| wrap_part(part.trim()))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The byte offset of ` as ` (any case) in `name`.
+fn find_as(name: &str) -> Option<usize> {
+    let lower = name.to_ascii_lowercase();
+    lower.find(" as ")
+}
+
+/// One identifier part; `*` stays bare and a trailing `[n]` accessor stays outside the quotes.
+fn wrap_part(part: &str) -> String {
+    if let Some(open) = part.rfind('[') {
+        let accessor = &part[open..];
+        if accessor.len() > 2
+            && accessor.ends_with(']')
+            && accessor[1..accessor.len() - 1]
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        {
+            return format!("{}{accessor}", quote_ident(&part[..open]));
+        }
+    }
+    quote_ident(part)
 }
 
 #[cfg(test)]
@@ -160,5 +404,40 @@ mod tests {
     fn binding_count_mismatch_is_an_error() {
         assert!(Raw::positional("select ?", vec![]).is_err());
         assert!(Raw::positional("select 1", vec![Value::Int(1)]).is_err());
+    }
+
+    #[test]
+    fn quoted_text_holds_no_placeholders() {
+        assert_eq!(
+            to_positional("select \"a?b\", 'c?''?', $$ ? $$, $f$?$f$, ? -- ?\n, ? /* ? */"),
+            "select \"a?b\", 'c?''?', $$ ? $$, $f$?$f$, $1 -- ?\n, $2 /* ? */"
+        );
+        assert_eq!(to_positional("E'\\'?' = ?"), "E'\\'?' = $1");
+        let raw = Raw::positional(
+            "select ??, ?",
+            vec![Value::Text("a?".into()), Value::Int(1)],
+        )
+        .unwrap();
+        assert_eq!(to_positional(&raw.sql), "select \"a?\", $1");
+    }
+
+    #[test]
+    fn named_bindings() {
+        let raw = Raw::named("select :a, :a::int, :t:, '10:30', :missing", |k| match k {
+            "a" => Some(Value::Int(1).into()),
+            "t" => Some(Value::Text("x.y".into()).into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(raw.sql, "select ?, ?::int, \"x\".\"y\", '10:30', :missing");
+        assert_eq!(raw.bindings, vec![Value::Int(1), Value::Int(1)]);
+    }
+
+    #[test]
+    fn wraps_like_knex() {
+        assert_eq!(wrap("id as user_id"), "\"id\" as \"user_id\"");
+        assert_eq!(wrap("users.*"), "\"users\".*");
+        assert_eq!(wrap("tags[1]"), "\"tags\"[1]");
+        assert_eq!(wrap("a\"b"), "\"a\"\"b\"");
     }
 }

@@ -43,6 +43,27 @@ impl Value {
     }
 }
 
+impl Value {
+    /// A JSON array (a Lua sequence table) as a PostgreSQL array: nested arrays
+    /// stay arrays, scalars become their values, objects stay JSON.
+    pub fn from_json_array(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => Value::Int(i),
+                (None, Some(f)) if n.is_f64() => Value::Float(f),
+                _ => Value::Text(n.to_string()),
+            },
+            serde_json::Value::String(s) => Value::Text(s.clone()),
+            serde_json::Value::Array(items) => {
+                Value::Array(items.iter().map(Value::from_json_array).collect())
+            }
+            object => Value::Json(object.clone()),
+        }
+    }
+}
+
 fn format_float(f: f64) -> String {
     if f.is_nan() {
         "NaN".to_string()
