@@ -2175,3 +2175,28 @@ fn no_method_is_documented_that_does_not_exist() {
         assert!(all.contains(&name), "documented but not exposed: {line}");
     }
 }
+
+// ===== knex.fn / knex.raw inside checks and defaults =====
+
+row!(
+    raw_and_fn_now_in_checks_and_defaults,
+    r##"knex.schema:createTable('t', function(t)
+      t:timestamp('ts'):defaultTo(knex.fn.now())
+      t:date('d'):defaultTo(knex.raw('current_date + ?', {1}))
+      t:check(knex.raw('?? <= now()', {'ts'}), nil, 'ts_past')
+      t:timestamp('u'):check(knex.raw('?? > ?', {'u', '2020-01-01'}))
+    end)"##,
+    [
+        r##"create table "t" ("ts" timestamptz default CURRENT_TIMESTAMP, "d" date default current_date + 1, "u" timestamptz check ("u" > '2020-01-01'), constraint ts_past check ("ts" <= now()))"##,
+    ]
+);
+
+row!(
+    fn_now_default_in_alter,
+    r##"knex.schema:alterTable('t', function(t) t:timestamp('ts'):defaultTo(knex.fn.now(3)):alter({ alterType = false }) end)"##,
+    [
+        r##"alter table "t" alter column "ts" drop default"##,
+        r##"alter table "t" alter column "ts" drop not null"##,
+        r##"alter table "t" alter column "ts" set default CURRENT_TIMESTAMP(3)"##,
+    ]
+);
