@@ -2106,11 +2106,21 @@ fn misuse_bad_values_written_into_sql_are_rejected() {
 }
 
 #[test]
-fn misuse_foreign_key_without_target_table_points_at_create_table() {
+fn misuse_foreign_key_without_target_table_points_at_its_declaration() {
     assert_misuse(
         "knex.schema:createTable('t', function(t)\n  t:integer('u'):references('id')\nend)",
-        1,
+        2,
         &["has no table", "inTable"],
+    );
+    assert_misuse(
+        "knex.schema:alterTable('t', function(t)\n  t:integer('a')\n\n  t:foreign('a')\nend)",
+        4,
+        &["references nothing"],
+    );
+    assert_misuse(
+        "knex.schema:alterTable('t', function(t)\n  t:foreign('a'):inTable('x')\nend)",
+        2,
+        &["references nothing"],
     );
 }
 
@@ -2198,5 +2208,15 @@ row!(
         r##"alter table "t" alter column "ts" drop default"##,
         r##"alter table "t" alter column "ts" drop not null"##,
         r##"alter table "t" alter column "ts" set default CURRENT_TIMESTAMP(3)"##,
+    ]
+);
+
+// DIFFERENCE: Knex splits a dotted column name (`"a"."b" varchar(255)`, invalid); a column name is one identifier.
+row!(
+    dotted_column_names_stay_one_identifier,
+    r##"knex.schema:createTable('app.t', function(t) t:string('a.b'):index() end)"##,
+    [
+        r##"create table "app"."t" ("a.b" varchar(255))"##,
+        r##"create index "app_t_a.b_index" on "app"."t" ("a.b")"##,
     ]
 );
