@@ -526,9 +526,9 @@ fn deferrable_of(lua: &Lua, what: &str, text: Option<String>) -> mlua::Result<Op
     }
 }
 
-fn values(lua: &Lua, list: impl IntoIterator<Item = LuaValue>) -> mlua::Result<MultiValue> {
-    let _ = lua;
-    Ok(list.into_iter().collect())
+/// One value returned to Lua.
+fn one(v: LuaValue) -> mlua::Result<MultiValue> {
+    Ok(MultiValue::from_iter([v]))
 }
 
 fn this(ud: &AnyUserData) -> mlua::Result<MultiValue> {
@@ -626,26 +626,20 @@ fn schema_method(
             let stmt = SchemaStatement::HasTable {
                 name: args.string(lua, 0, "table name")?,
             };
-            values(
+            one(LuaValue::Boolean(exists(
                 lua,
-                [LuaValue::Boolean(exists(
-                    lua,
-                    &stmt.to_sql(schema.as_deref()),
-                )?)],
-            )
+                &stmt.to_sql(schema.as_deref()),
+            )?))
         }
         "hasColumn" => {
             let stmt = SchemaStatement::HasColumn {
                 table: args.string(lua, 0, "table name")?,
                 column: args.string(lua, 1, "column name")?,
             };
-            values(
+            one(LuaValue::Boolean(exists(
                 lua,
-                [LuaValue::Boolean(exists(
-                    lua,
-                    &stmt.to_sql(schema.as_deref()),
-                )?)],
-            )
+                &stmt.to_sql(schema.as_deref()),
+            )?))
         }
         "createSchema" | "createSchemaIfNotExists" => simple(SchemaStatement::CreateSchema {
             name: args.string(lua, 0, "schema name")?,
@@ -716,12 +710,9 @@ fn schema_method(
         }),
         "withSchema" => {
             let schema = args.string(lua, 0, "schema name")?;
-            values(
-                lua,
-                [LuaValue::UserData(lua.create_userdata(SchemaBuilder {
-                    schema: Some(schema),
-                })?)],
-            )
+            one(LuaValue::UserData(lua.create_userdata(SchemaBuilder {
+                schema: Some(schema),
+            })?))
         }
         "raw" => {
             let sql = args.string(lua, 0, "SQL text")?;
@@ -1382,7 +1373,7 @@ fn table_method(lua: &Lua, ud: &AnyUserData, method: &str, args: Args) -> mlua::
             )?;
             note_foreign(lua, &t, action);
             let fk = lua.create_userdata(ForeignBuilder { table: t.clone(), action })?;
-            values(lua, [LuaValue::UserData(fk)])
+            one(LuaValue::UserData(fk))
         }
         "check" => {
             let raw = check_raw(lua, &args)?;
@@ -1860,7 +1851,7 @@ fn alter_view_method(
     let column = args.string(lua, 0, "column name")?;
     let spec = ud.borrow::<AlterViewBuilder>()?.spec.clone();
     let col = lua.create_userdata(ViewColumnBuilder { spec, column })?;
-    values(lua, [LuaValue::UserData(col)])
+    one(LuaValue::UserData(col))
 }
 
 pub struct ViewColumnBuilder {
