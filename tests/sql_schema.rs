@@ -2106,11 +2106,21 @@ fn misuse_bad_values_written_into_sql_are_rejected() {
 }
 
 #[test]
-fn misuse_foreign_key_without_target_table_points_at_create_table() {
+fn misuse_foreign_key_without_target_table_points_at_its_declaration() {
     assert_misuse(
         "knex.schema:createTable('t', function(t)\n  t:integer('u'):references('id')\nend)",
-        1,
+        2,
         &["has no table", "inTable"],
+    );
+    assert_misuse(
+        "knex.schema:alterTable('t', function(t)\n  t:integer('a')\n\n  t:foreign('a')\nend)",
+        4,
+        &["references nothing"],
+    );
+    assert_misuse(
+        "knex.schema:alterTable('t', function(t)\n  t:foreign('a'):inTable('x')\nend)",
+        2,
+        &["references nothing"],
     );
 }
 
@@ -2175,3 +2185,150 @@ fn no_method_is_documented_that_does_not_exist() {
         assert!(all.contains(&name), "documented but not exposed: {line}");
     }
 }
+
+// ===== knex.fn / knex.raw inside checks and defaults =====
+
+row!(
+    raw_and_fn_now_in_checks_and_defaults,
+    r##"knex.schema:createTable('t', function(t)
+      t:timestamp('ts'):defaultTo(knex.fn.now())
+      t:date('d'):defaultTo(knex.raw('current_date + ?', {1}))
+      t:check(knex.raw('?? <= now()', {'ts'}), nil, 'ts_past')
+      t:timestamp('u'):check(knex.raw('?? > ?', {'u', '2020-01-01'}))
+    end)"##,
+    [
+        r##"create table "t" ("ts" timestamptz default CURRENT_TIMESTAMP, "d" date default current_date + 1, "u" timestamptz check ("u" > '2020-01-01'), constraint ts_past check ("ts" <= now()))"##,
+    ]
+);
+
+row!(
+    fn_now_default_in_alter,
+    r##"knex.schema:alterTable('t', function(t) t:timestamp('ts'):defaultTo(knex.fn.now(3)):alter({ alterType = false }) end)"##,
+    [
+        r##"alter table "t" alter column "ts" drop default"##,
+        r##"alter table "t" alter column "ts" drop not null"##,
+        r##"alter table "t" alter column "ts" set default CURRENT_TIMESTAMP(3)"##,
+    ]
+);
+
+// DIFFERENCE: Knex splits a dotted column name (`"a"."b" varchar(255)`, invalid); a column name is one identifier.
+row!(
+    dotted_column_names_stay_one_identifier,
+    r##"knex.schema:createTable('app.t', function(t) t:string('a.b'):index() end)"##,
+    [
+        r##"create table "app"."t" ("a.b" varchar(255))"##,
+        r##"create index "app_t_a.b_index" on "app"."t" ("a.b")"##,
+    ]
+);
+
+// ===== Reference §5.7: generated names =====
+
+// 5.7: primary key `<table>_pkey`, the raw table name, not lowercased
+row!(
+    r5_7_primary_key_name_keeps_case,
+    r##"knex.schema:createTable('My-Table', function(t) t:integer('a'); t:primary({'a'}) end)"##,
+    [r##"create table "My-Table" ("a" integer, constraint "My-Table_pkey" primary key ("a"))"##]
+);
+// 5.7: unique `lower(<table>_<cols>_unique)`, `.` and `-` of the table name turned into `_`
+row!(
+    r5_7_unique_name_is_lowercased_and_dashes_replaced,
+    r##"knex.schema:createTable('My-Table', function(t) t:integer('userId'):unique() end)"##,
+    [
+        r##"create table "My-Table" ("userId" integer)"##,
+        r##"alter table "My-Table" add constraint "my_table_userid_unique" unique ("userId")"##,
+    ]
+);
+// 5.7: index `lower(<table>_<cols>_index)`
+row!(
+    r5_7_index_name,
+    r##"knex.schema:alterTable('users', function(t) t:index({'a', 'b'}) end)"##,
+    [r##"create index "users_a_b_index" on "users" ("a", "b")"##]
+);
+// 5.7: foreign key `lower(<table>_<cols>_foreign)`
+row!(
+    r5_7_foreign_key_name,
+    r##"knex.schema:alterTable('posts', function(t) t:foreign('author_id'):references('users.id') end)"##,
+    [
+        r##"alter table "posts" add constraint "posts_author_id_foreign" foreign key ("author_id") references "users" ("id")"##,
+    ]
+);
+// 5.7: check in alter, column-level: `<table>_<column>_<n>`, n counting per column
+row!(
+    r5_7_alter_column_checks_count_per_column,
+    r##"knex.schema:alterTable('users', function(t)
+      t:integer('n'):checkPositive():checkBetween({0, 9}):alter({ alterType = false, alterNullable = false })
+      t:integer('m'):checkNegative():alter({ alterType = false, alterNullable = false })
+    end)"##,
+    [
+        r##"alter table "users" alter column "n" drop default"##,
+        r##"alter table "users" alter column "m" drop default"##,
+        r##"alter table "users" add constraint users_n_1 check("n" > 0)"##,
+        r##"alter table "users" add constraint users_n_2 check("n" between 0 and 9)"##,
+        r##"alter table "users" add constraint users_m_1 check("m" < 0)"##,
+    ]
+);
+// 5.7: check in alter, table-level, unnamed: Knex's `"<table>"_<n>` is invalid SQL
+// DIFFERENCE: named `<table>_<n>`, quoted only when needed
+row!(
+    r5_7_alter_table_checks_are_numbered,
+    r##"knex.schema:alterTable('users', function(t) t:check('a > 0'); t:check('b > 0', nil, 'named'); t:check('c > 0') end)"##,
+    [
+        r##"alter table "users" add constraint users_1 check(a > 0)"##,
+        r##"alter table "users" add constraint named check(b > 0)"##,
+        r##"alter table "users" add constraint users_2 check(c > 0)"##,
+    ]
+);
+// 5.7: `<table>` is the name as written: `createTable('app.Tbl')` → `app_tbl_x_index`
+row!(
+    r5_7_dotted_table_name_in_generated_names,
+    r##"knex.schema:createTable('app.Tbl', function(t) t:integer('x'):index() end)"##,
+    [
+        r##"create table "app"."Tbl" ("x" integer)"##,
+        r##"create index "app_tbl_x_index" on "app"."Tbl" ("x")"##,
+    ]
+);
+// 5.7: …but `withSchema('app').createTable('Tbl')` → `tbl_x_index`
+row!(
+    r5_7_with_schema_is_not_part_of_generated_names,
+    r##"knex.schema:withSchema('app'):createTable('Tbl', function(t) t:integer('x'):index() end)"##,
+    [
+        r##"create table "app"."Tbl" ("x" integer)"##,
+        r##"create index "tbl_x_index" on "app"."Tbl" ("x")"##,
+    ]
+);
+
+// 5.1 note: `createTableIfNotExists` only guards the `create table` itself
+row!(
+    r5_1_create_table_if_not_exists_follow_ups_are_unconditional,
+    r##"knex.schema:createTableIfNotExists('t', function(t) t:string('s'):index() end)"##,
+    [
+        r##"create table if not exists "t" ("s" varchar(255))"##,
+        r##"create index "t_s_index" on "t" ("s")"##,
+    ]
+);
+
+// 5.6 notes: increments and timestamps in alterTable
+row!(
+    r5_6_increments_in_alter_table,
+    r##"knex.schema:alterTable('t', function(t) t:increments() end)"##,
+    [r##"alter table "t" add column "id" serial primary key"##]
+);
+row!(
+    r5_6_timestamps_in_alter_table,
+    r##"knex.schema:alterTable('t', function(t) t:timestamps(true, true) end)"##,
+    [
+        r##"alter table "t" add column "created_at" timestamptz not null default CURRENT_TIMESTAMP, add column "updated_at" timestamptz not null default CURRENT_TIMESTAMP"##,
+    ]
+);
+
+// 5.5 notes: what PostgreSQL cannot do is an error at the call
+row_error!(
+    r5_5_deferrable_unique_index_is_an_error,
+    r##"knex.schema:createTable('t', function(t) t:unique({'a'}, { useConstraint = false, deferrable = 'deferred' }) end)"##,
+    "cannot create a deferrable index"
+);
+row_error!(
+    r5_5_unique_constraint_with_predicate_is_an_error,
+    r##"knex.schema:createTable('t', function(t) t:unique({'a'}, { useConstraint = true, predicate = knex.raw('a > 0') }) end)"##,
+    "cannot create a constraint with a predicate"
+);

@@ -20,7 +20,7 @@ use mlua::{
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::error::{db_error, usage_error};
+use super::error::{caller_location, db_error, usage_error, BridgeError};
 use super::value::{as_raw, to_value};
 use super::ScriptContext;
 use crate::sql::schema::column::LENGTH_OPERATORS;
@@ -526,9 +526,9 @@ fn deferrable_of(lua: &Lua, what: &str, text: Option<String>) -> mlua::Result<Op
     }
 }
 
-fn values(lua: &Lua, list: impl IntoIterator<Item = LuaValue>) -> mlua::Result<MultiValue> {
-    let _ = lua;
-    Ok(list.into_iter().collect())
+/// One value returned to Lua.
+fn one(v: LuaValue) -> mlua::Result<MultiValue> {
+    Ok(MultiValue::from_iter([v]))
 }
 
 fn this(ud: &AnyUserData) -> mlua::Result<MultiValue> {
@@ -626,26 +626,20 @@ fn schema_method(
             let stmt = SchemaStatement::HasTable {
                 name: args.string(lua, 0, "table name")?,
             };
-            values(
+            one(LuaValue::Boolean(exists(
                 lua,
-                [LuaValue::Boolean(exists(
-                    lua,
-                    &stmt.to_sql(schema.as_deref()),
-                )?)],
-            )
+                &stmt.to_sql(schema.as_deref()),
+            )?))
         }
         "hasColumn" => {
             let stmt = SchemaStatement::HasColumn {
                 table: args.string(lua, 0, "table name")?,
                 column: args.string(lua, 1, "column name")?,
             };
-            values(
+            one(LuaValue::Boolean(exists(
                 lua,
-                [LuaValue::Boolean(exists(
-                    lua,
-                    &stmt.to_sql(schema.as_deref()),
-                )?)],
-            )
+                &stmt.to_sql(schema.as_deref()),
+            )?))
         }
         "createSchema" | "createSchemaIfNotExists" => simple(SchemaStatement::CreateSchema {
             name: args.string(lua, 0, "schema name")?,
@@ -716,12 +710,9 @@ fn schema_method(
         }),
         "withSchema" => {
             let schema = args.string(lua, 0, "schema name")?;
-            values(
-                lua,
-                [LuaValue::UserData(lua.create_userdata(SchemaBuilder {
-                    schema: Some(schema),
-                })?)],
-            )
+            one(LuaValue::UserData(lua.create_userdata(SchemaBuilder {
+                schema: Some(schema),
+            })?))
         }
         "raw" => {
             let sql = args.string(lua, 0, "SQL text")?;
@@ -749,28 +740,56 @@ fn schema_method(
 // The table builder `t`
 // ---------------------------------------------------------------------------
 
-/// The table a `createTable` / `alterTable` callback is filling; `None` once
-/// its statements ran, so a builder kept past its callback is an error.
-type SharedTable = Rc<RefCell<Option<TableSpec>>>;
+/// The table a `createTable` / `alterTable` callback is filling (`None` once
+/// its statements ran, so a builder kept past its callback is an error), and
+/// where each foreign key was declared (its errors point there, not at the
+/// `createTable` line).
+struct TableCell {
+    spec: RefCell<Option<TableSpec>>,
+    foreign_origins: RefCell<Vec<(usize, Option<String>)>>,
+}
+
+type SharedTable = Rc<TableCell>;
 
 pub struct TableBuilder {
     spec: SharedTable,
 }
 
+/// Notes where the foreign key `action` was declared.
+fn note_foreign(lua: &Lua, t: &SharedTable, action: usize) {
+    t.foreign_origins
+        .borrow_mut()
+        .push((action, caller_location(lua)));
+}
+
 /// Calls the callback with a fresh `t`, then takes the table out and runs it.
 fn build_table(lua: &Lua, spec: TableSpec, callback: Option<Function>) -> mlua::Result<()> {
-    let shared: SharedTable = Rc::new(RefCell::new(Some(spec)));
+    let shared: SharedTable = Rc::new(TableCell {
+        spec: RefCell::new(Some(spec)),
+        foreign_origins: RefCell::new(Vec::new()),
+    });
     if let Some(callback) = callback {
         let t = lua.create_userdata(TableBuilder {
             spec: shared.clone(),
         })?;
         callback.call::<()>(t)?;
     }
-    let spec = shared.borrow_mut().take();
-    if let Some(spec) = spec {
-        run_all(lua, spec.to_sql().map_err(|e| usage_error(lua, e.0))?)?;
+    let spec = shared.spec.borrow_mut().take();
+    let Some(spec) = spec else {
+        return Ok(());
+    };
+    for (action, origin) in shared.foreign_origins.borrow().iter() {
+        if let Some(TableAction::Foreign(fk)) = spec.actions.get(*action) {
+            if let Err(e) = fk.target() {
+                return Err(mlua::Error::external(BridgeError {
+                    location: origin.clone().or_else(|| caller_location(lua)),
+                    message: e.0,
+                    db: None,
+                }));
+            }
+        }
     }
-    Ok(())
+    run_all(lua, spec.to_sql().map_err(|e| usage_error(lua, e.0))?)
 }
 
 /// Runs `f` on the table still being built, or explains that it already ran.
@@ -780,7 +799,7 @@ fn with_table<R>(
     what: &str,
     f: impl FnOnce(&mut TableSpec) -> mlua::Result<R>,
 ) -> mlua::Result<R> {
-    let mut guard = shared.borrow_mut();
+    let mut guard = shared.spec.borrow_mut();
     match guard.as_mut() {
         Some(spec) => f(spec),
         None => Err(usage_error(
@@ -801,7 +820,7 @@ impl UserData for TableBuilder {
             },
         );
         methods.add_meta_method(MetaMethod::ToString, |_, this, ()| {
-            Ok(match this.spec.borrow().as_ref() {
+            Ok(match this.spec.spec.borrow().as_ref() {
                 Some(spec) => format!("table builder ({})", spec.name),
                 None => "table builder (finished)".to_string(),
             })
@@ -1352,8 +1371,9 @@ fn table_method(lua: &Lua, ud: &AnyUserData, method: &str, args: Args) -> mlua::
                     ..ForeignKey::default()
                 }),
             )?;
+            note_foreign(lua, &t, action);
             let fk = lua.create_userdata(ForeignBuilder { table: t.clone(), action })?;
-            values(lua, [LuaValue::UserData(fk)])
+            one(LuaValue::UserData(fk))
         }
         "check" => {
             let raw = check_raw(lua, &args)?;
@@ -1424,7 +1444,7 @@ impl UserData for ColumnBuilder {
             },
         );
         methods.add_meta_method(MetaMethod::ToString, |_, this, ()| {
-            Ok(match this.table.borrow().as_ref() {
+            Ok(match this.table.spec.borrow().as_ref() {
                 Some(spec) => format!(
                     "column builder ({}.{})",
                     spec.name,
@@ -1563,6 +1583,7 @@ fn column_method(
                     ..ForeignKey::default()
                 }),
             )?;
+            note_foreign(lua, &table, action);
             ud.borrow::<ColumnBuilder>()?.foreign.set(Some(action));
             this(ud)
         }
@@ -1830,7 +1851,7 @@ fn alter_view_method(
     let column = args.string(lua, 0, "column name")?;
     let spec = ud.borrow::<AlterViewBuilder>()?.spec.clone();
     let col = lua.create_userdata(ViewColumnBuilder { spec, column })?;
-    values(lua, [LuaValue::UserData(col)])
+    one(LuaValue::UserData(col))
 }
 
 pub struct ViewColumnBuilder {

@@ -146,3 +146,29 @@ impl SchemaStatement {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_schema_qualifies_tables_and_binds_existence_checks() {
+        let drop = SchemaStatement::DropTable {
+            name: "users".into(),
+            if_exists: true,
+        };
+        assert_eq!(
+            drop.to_sql(Some("app")).text,
+            r#"drop table if exists "app"."users""#
+        );
+        let has = SchemaStatement::HasTable {
+            name: "users".into(),
+        };
+        let sql = has.to_sql(Some("app"));
+        assert!(sql.text.ends_with("and table_schema = ?"));
+        assert_eq!(
+            sql.bindings,
+            vec![Value::Text("users".into()), Value::Text("app".into())]
+        );
+    }
+}

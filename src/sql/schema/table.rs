@@ -70,6 +70,27 @@ pub struct ForeignKey {
     pub deferrable: Option<Deferrable>,
 }
 
+impl ForeignKey {
+    /// The referenced table and columns: `references('users.id')` names both,
+    /// `references('id')` needs `inTable('users')`.
+    pub fn target(&self) -> Result<(String, Vec<String>), SchemaError> {
+        let cols = self.columns.join("`, `");
+        match (&self.in_table, self.references.as_slice()) {
+            (None, [one]) if one.contains('.') => {
+                let (t, c) = one.rsplit_once('.').unwrap_or(("", one));
+                Ok((t.to_string(), vec![c.to_string()]))
+            }
+            (_, []) => Err(SchemaError::new(format!(
+                "the foreign key on `{cols}` references nothing: add `:references('table.column')`"
+            ))),
+            (Some(t), refs) => Ok((t.clone(), refs.to_vec())),
+            (None, _) => Err(SchemaError::new(format!(
+                "the foreign key on `{cols}` has no table: add `:inTable('users')` or write `:references('users.id')`"
+            ))),
+        }
+    }
+}
+
 /// A table-level action, kept in declaration order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableAction {
@@ -495,25 +516,7 @@ impl TableSpec {
     }
 
     fn foreign_sql(&self, fk: &ForeignKey) -> Result<String, SchemaError> {
-        let cols = fk.columns.join("`, `");
-        // `references('users.id')` names table and column; `references('id')` needs `inTable`.
-        let (target_table, target_cols) = match (&fk.in_table, fk.references.as_slice()) {
-            (None, [one]) if one.contains('.') => {
-                let (t, c) = one.rsplit_once('.').unwrap_or(("", one));
-                (t.to_string(), vec![c.to_string()])
-            }
-            (_, []) => {
-                return Err(SchemaError::new(format!(
-                    "the foreign key on `{cols}` references nothing: add `:references('table.column')`"
-                )))
-            }
-            (Some(t), refs) => (t.clone(), refs.to_vec()),
-            (None, _) => {
-                return Err(SchemaError::new(format!(
-                    "the foreign key on `{cols}` has no table: add `:inTable('users')` or write `:references('users.id')`"
-                )))
-            }
-        };
+        let (target_table, target_cols) = fk.target()?;
         let name = fk
             .name
             .clone()
@@ -568,4 +571,112 @@ fn drop_constraint(alter: &str, name: &str, if_exists: bool) -> String {
         if if_exists { "if exists " } else { "" },
         quote_ident(name)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::schema::{ColumnType, DefaultValue};
+    use crate::sql::Value;
+
+    fn texts(spec: &TableSpec) -> Vec<String> {
+        spec.to_sql()
+            .expect("valid table")
+            .into_iter()
+            .map(|s| s.text)
+            .collect()
+    }
+
+    #[test]
+    fn create_table_puts_keys_inline_and_the_rest_after() {
+        let mut spec = TableSpec::new(
+            TableKind::Create {
+                if_not_exists: false,
+                like: None,
+            },
+            None,
+            "posts",
+        );
+        let mut title = Column::new("title", ColumnType::Plain("varchar(200)".into()));
+        title.nullable = Some(false);
+        title.default = Some(DefaultValue::Value(Value::Text("it's".into())));
+        spec.columns.push(Column::new(
+            "id",
+            ColumnType::Serial {
+                big: false,
+                primary_key: true,
+            },
+        ));
+        spec.columns.push(title);
+        spec.actions.push(TableAction::Foreign(ForeignKey {
+            columns: vec!["id".into()],
+            references: vec!["users.id".into()],
+            on_delete: Some("CASCADE".into()),
+            ..ForeignKey::default()
+        }));
+        spec.actions.push(TableAction::Primary {
+            columns: vec!["id".into(), "title".into()],
+            name: None,
+            deferrable: None,
+        });
+        assert_eq!(
+            texts(&spec),
+            vec![
+                r#"create table "posts" ("id" serial, "title" varchar(200) not null default 'it''s', constraint "posts_pkey" primary key ("id", "title"))"#,
+                r#"alter table "posts" add constraint "posts_id_foreign" foreign key ("id") references "users" ("id") on delete CASCADE"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn alter_table_adds_columns_first_and_comments_last() {
+        let mut spec = TableSpec::new(TableKind::Alter, Some("app".into()), "users");
+        spec.comment = Some("c".into());
+        spec.actions.push(TableAction::DropIndex {
+            columns: vec!["a".into()],
+            name: None,
+        });
+        spec.columns
+            .push(Column::new("n", ColumnType::Plain("integer".into())));
+        assert_eq!(
+            texts(&spec),
+            vec![
+                r#"alter table "app"."users" add column "n" integer"#,
+                r#"drop index "app"."users_a_index""#,
+                r#"comment on table "app"."users" is 'c'"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn drops_are_refused_in_create_table() {
+        let mut spec = TableSpec::new(
+            TableKind::Create {
+                if_not_exists: false,
+                like: None,
+            },
+            None,
+            "t",
+        );
+        spec.actions.push(TableAction::SetNullable("a".into()));
+        assert!(spec.to_sql().is_err());
+    }
+
+    #[test]
+    fn a_foreign_key_needs_a_table() {
+        let fk = ForeignKey {
+            columns: vec!["u".into()],
+            references: vec!["id".into()],
+            ..ForeignKey::default()
+        };
+        assert!(fk.target().is_err());
+        let fk = ForeignKey {
+            in_table: Some("app.users".into()),
+            ..fk
+        };
+        assert_eq!(
+            fk.target(),
+            Ok(("app.users".to_string(), vec!["id".to_string()]))
+        );
+    }
 }
