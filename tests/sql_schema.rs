@@ -1931,8 +1931,8 @@ row!(
       t:text('d'):comment('what?')
     end)"##,
     [
-        r##"create table "t" ("a" varchar(255) default 'it''s', "b" varchar(255) default E'C:\\dir\\', "c" varchar(255) default 'why\?', "d" text)"##,
-        r##"comment on column "t"."d" is 'what\?'"##,
+        r##"create table "t" ("a" varchar(255) default 'it''s', "b" varchar(255) default E'C:\\dir\\', "c" varchar(255) default 'why?', "d" text)"##,
+        r##"comment on column "t"."d" is 'what?'"##,
     ]
 );
 

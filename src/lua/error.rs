@@ -11,7 +11,7 @@ use crate::db::DbError;
 pub struct BridgeError {
     pub location: Option<String>,
     pub message: String,
-    pub db: Option<DbError>,
+    pub db: Option<Box<DbError>>,
 }
 
 impl fmt::Display for BridgeError {
@@ -63,7 +63,7 @@ pub fn db_error_at(location: Option<String>, err: DbError) -> mlua::Error {
     mlua::Error::external(BridgeError {
         location,
         message: "statement failed".into(),
-        db: Some(err),
+        db: Some(Box::new(err)),
     })
 }
 
@@ -74,7 +74,7 @@ pub struct ScriptError {
     /// `file:line` of the Lua code at fault, when known.
     pub location: Option<String>,
     pub message: String,
-    pub db: Option<DbError>,
+    pub db: Option<Box<DbError>>,
 }
 
 impl ScriptError {

@@ -21,9 +21,6 @@ pub fn string_literal(text: &str) -> String {
                 out.push_str("\\\\");
                 has_backslash = true;
             }
-            // Knex sends `?` inside DDL literals as a placeholder (`'what$1'`);
-            // escaping it keeps the text the user wrote.
-            '?' => out.push_str("\\?"),
             c => out.push(c),
         }
     }
@@ -216,7 +213,7 @@ mod tests {
     fn strings_escape_quotes_backslashes_and_placeholders() {
         assert_eq!(string_literal("it's"), "'it''s'");
         assert_eq!(string_literal("a\\b"), "E'a\\\\b'");
-        assert_eq!(string_literal("why?"), "'why\\?'");
+        assert_eq!(string_literal("why?"), "'why?'");
     }
 
     #[test]
