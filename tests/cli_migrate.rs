@@ -453,3 +453,91 @@ fn raw_up_fixture_runs() {
     p.run(&["migrate:latest"]).ok();
     assert!(db.table_exists("x"));
 }
+
+// §4: a pending file older than the newest applied one still runs, with a warning.
+#[test]
+fn an_out_of_order_pending_file_runs_with_a_warning() {
+    let db = TestDb::new("out_of_order");
+    let p = Project::new(&db);
+    p.table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    p.table_migration("001_a", "a");
+    let out = p.run(&["migrate:latest"]);
+    out.ok().says(&[
+        "Batch 2 run: 1 migration",
+        "warning",
+        "001_a.lua",
+        "002_b.lua",
+    ]);
+    assert!(
+        out.stderr.contains("001_a.lua"),
+        "the warning goes to stderr; {out}"
+    );
+    assert_eq!(ledger(&db), vec!["002_b.lua:1", "001_a.lua:2"]);
+}
+
+// §4: several directories are ordered together by base name; a base name in
+// two directories is an error.
+#[test]
+fn several_directories_sort_together_and_duplicates_are_refused() {
+    let db = TestDb::new("dirs");
+    let p = Project::new(&db);
+    p.config(&format!(
+        "[defaults]\nmigrations = [\"db/a\", \"db/b\"]\n\n[environments.development]\nconnection = \"{}\"\n",
+        db.url
+    ));
+    p.file("db/a/002_x.lua", &create_table("x"))
+        .file("db/a/010_y.lua", &create_table("y"))
+        .file("db/b/001_z.lua", &create_table("z"))
+        .file("db/b/003_w.lua", &create_table("w"));
+    let out = p.run(&["migrate:latest"]);
+    out.ok().says(&["Batch 1 run: 4 migrations"]);
+    assert_eq!(
+        ledger(&db),
+        vec!["001_z.lua:1", "002_x.lua:1", "003_w.lua:1", "010_y.lua:1"]
+    );
+
+    p.file("db/b/004_v.lua", &create_table("v"))
+        .file("db/a/004_v.lua", &create_table("v"));
+    let out = p.run(&["migrate:latest"]);
+    assert!(out.code == 1 || out.code == 2, "{out}");
+    out.no_panic()
+        .says(&["004_v.lua", "db/a/004_v.lua", "db/b/004_v.lua"]);
+    assert!(!db.table_exists("v"));
+}
+
+// Knex's list and currentVersion output.
+#[test]
+fn list_and_current_version_print_like_knex() {
+    let db = TestDb::new("list");
+    let p = Project::new(&db);
+    p.table_migration("20240101000000_a", "a")
+        .table_migration("20240102000000_b", "b");
+    let out = p.run(&["migrate:currentVersion"]);
+    out.ok();
+    assert_eq!(out.stdout.trim(), "Current Version: none", "{out}");
+    let out = p.run(&["migrate:list"]);
+    out.ok().says(&[
+        "No Completed Migration files Found.",
+        "Found 2 Pending Migration file/files.",
+        "20240101000000_a.lua",
+    ]);
+    // Read-only: it created nothing.
+    assert!(!db.table_exists("knex_migrations"));
+
+    p.run(&["migrate:up"]).ok();
+    let out = p.run(&["migrate:currentVersion"]);
+    out.ok();
+    assert_eq!(
+        out.stdout.trim(),
+        "Current Version: 20240101000000",
+        "{out}"
+    );
+    let out = p.run(&["migrate:status"]);
+    out.ok().says(&[
+        "Found 1 Completed Migration file/files.",
+        "20240101000000_a.lua",
+        "Found 1 Pending Migration file/files.",
+        "20240102000000_b.lua",
+    ]);
+}
