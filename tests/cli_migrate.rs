@@ -541,3 +541,65 @@ fn list_and_current_version_print_like_knex() {
         "20240102000000_b.lua",
     ]);
 }
+
+// §9: PostgreSQL's detail, hint and position reach the user.
+#[test]
+fn sql_errors_carry_detail_hint_and_position() {
+    let db = TestDb::new("sql_detail");
+    let p = Project::new(&db);
+    p.migration(
+        "001_dup",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table t (id integer primary key)\")\n    knex.raw(\"insert into t (id) values (?), (?)\", { 1, 1 }):run()\n  end,\n}\n",
+    );
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/001_dup.lua:4",
+        "insert into t (id) values ($1), ($2)",
+        "duplicate key value violates unique constraint \"t_pkey\"",
+        "Key (id)=(1) already exists.",
+        "23505",
+    ]);
+
+    p.migration(
+        "001_dup",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"select lenght('x')\")\n  end,\n}\n",
+    );
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/001_dup.lua:3",
+        "function lenght(unknown) does not exist",
+        "hint",
+        "No function matches",
+        "select lenght('x')",
+    ]);
+    // PostgreSQL's position: `lenght` starts at character 8.
+    out.says(&["position: 8"]);
+    assert!(!db.table_exists("t"));
+}
+
+// §5: a `transaction = false` migration that fails: the migrations before it
+// were committed separately and say so; it gets no ledger row.
+#[test]
+fn a_failing_non_transactional_migration_keeps_what_was_committed_before_it() {
+    let db = TestDb::new("notx_fail");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .migration(
+            "002_idx",
+            "return {\n  config = { transaction = false },\n  up = function(knex)\n    knex.schema:raw(\"create index concurrently a_idx on a (id)\")\n    knex.schema:raw(\"create index concurrently b_idx on missing (id)\")\n  end,\n}\n",
+        )
+        .table_migration("003_c", "c");
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/002_idx.lua:5",
+        "relation \"missing\" does not exist",
+        "committed",
+    ]);
+    assert!(db.table_exists("a"), "001 ran in its own committed segment");
+    assert!(!db.table_exists("c"), "003 must not run after the failure");
+    assert_eq!(ledger(&db), vec!["001_a.lua:1"]);
+    assert_eq!(
+        db.strings("select is_locked from knex_migrations_lock"),
+        vec!["0"]
+    );
+}
