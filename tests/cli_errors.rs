@@ -218,3 +218,27 @@ fn a_closed_stdout_is_not_a_panic() {
     );
     assert!(!db.table_exists("t0"), "rollback after latest");
 }
+
+// TOML errors quote the offending line: the password in it must not show.
+#[test]
+fn a_config_error_on_a_line_with_a_password_does_not_show_it() {
+    let p = Project::bare();
+    for toml in [
+        "[environments.development]\nconection = \"postgres://u:hunter2secret@h/db\"\n",
+        "[environments.development]\nconnection = \"postgres://u:hunter2secret@h/db\n",
+        "[environments.development]\nconnection = \"host=h password=hunter2secret\" x\n",
+        "[environments.development]\nconnection = { url = \"postgres://u:hunter2secret@h/db\" }\n",
+    ] {
+        p.config(toml);
+        let out = p.run(&["migrate:status"]);
+        fails_clearly(&out, &["vectra-db.toml", "line 2"]);
+        assert!(
+            !out.all().contains("hunter2secret"),
+            "the password leaked; {out}"
+        );
+    }
+    // The key is still named.
+    p.config("[environments.development]\nconection = \"postgres://u:hunter2secret@h/db\"\n");
+    let out = p.run(&["migrate:status"]);
+    fails_clearly(&out, &["conection"]);
+}
