@@ -603,3 +603,24 @@ fn a_failing_non_transactional_migration_keeps_what_was_committed_before_it() {
         vec!["0"]
     );
 }
+
+// 3. `--all` is atomic too: a failing `down` in an older batch undoes nothing.
+#[test]
+fn rollback_all_is_atomic() {
+    let db = TestDb::new("rollback_all_atomic");
+    let p = Project::new(&db);
+    p.migration(
+        "001_a",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table a (id integer)\")\n  end,\n  down = function(knex)\n    knex.schema:raw(\"drop table a\")\n    knex.schema:raw(\"drop table not_there\")\n  end,\n}\n",
+    );
+    p.run(&["migrate:latest"]).ok();
+    p.table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    p.run(&["migrate:rollback", "--all"]).code(1).says(&[
+        "migrations/001_a.lua:7",
+        "not_there",
+        "rolled back",
+    ]);
+    assert!(db.table_exists("a") && db.table_exists("b"));
+    assert_eq!(ledger(&db), vec!["001_a.lua:1", "002_b.lua:2"]);
+}
