@@ -172,13 +172,8 @@ impl Settings {
                     .unwrap_or_else(|| cwd.to_path_buf());
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| ConfigError(format!("cannot read `{}`: {e}", path.display())))?;
-                let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-                    ConfigError(format!(
-                        "invalid config `{}`: {}",
-                        path.display(),
-                        e.to_string().trim_end()
-                    ))
-                })?;
+                let file: ConfigFile =
+                    toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
                 let found = file.environments.get(&environment).cloned();
                 let found = match found {
                     None if !require_environment => Some(EnvironmentKeys::default()),
@@ -320,6 +315,61 @@ pub fn expand(text: &str, var: &dyn Fn(&str) -> Option<String>) -> Result<String
     Ok(out)
 }
 
+/// A TOML error with its line, without the `toml` crate's rendering, which
+/// quotes the source line as it is (and a connection line may hold a password).
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let message = e.message().trim_end();
+    let Some(start) = e.span().map(|s| s.start) else {
+        return ConfigError(format!("invalid config `{}`: {message}", path.display()));
+    };
+    let before = text.get(..start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let source = text.lines().nth(line - 1).unwrap_or_default();
+    ConfigError(format!(
+        "invalid config `{}` at line {line}, column {column}: {message}\n  {line} | {}",
+        path.display(),
+        redact_line(source)
+    ))
+}
+
+/// Hides URL passwords and `password=` values anywhere in a line of config.
+fn redact_line(line: &str) -> String {
+    let ends_token = |c: char| c == '"' || c == '\'' || c.is_whitespace();
+    // `scheme://user:secret@host` → `scheme://user:***@host`
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let (token, after) = tail.split_at(tail.find(ends_token).unwrap_or(tail.len()));
+        match (token.find(':'), token.rfind('@')) {
+            (Some(colon), Some(at)) if colon < at => {
+                out.push_str(&token[..colon]);
+                out.push_str(":***");
+                out.push_str(&token[at..]);
+            }
+            _ => out.push_str(token),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    // libpq `password=secret` or `password='s e c'`
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find("password=") {
+        let (head, tail) = rest.split_at(i + "password=".len());
+        result.push_str(head);
+        result.push_str("***");
+        rest = match tail.strip_prefix('\'') {
+            Some(quoted) => quoted.find('\'').map_or("", |q| &quoted[q + 1..]),
+            None => &tail[tail.find(ends_token).unwrap_or(tail.len())..],
+        };
+    }
+    result.push_str(rest);
+    result
+}
+
 /// Hides a password in a URL-shaped string for messages.
 fn redact(text: &str) -> String {
     match (text.find("://"), text.find('@')) {
@@ -389,6 +439,14 @@ mod tests {
     #[test]
     fn redacts_passwords() {
         assert_eq!(redact("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_line("connection = \"postgres://u:p@w@h/db\" # postgres://x@y"),
+            "connection = \"postgres://u:***@h/db\" # postgres://x@y"
+        );
+        assert_eq!(
+            redact_line("connection = \"host=h password='s e' password=t port=1\""),
+            "connection = \"host=h password=*** password=*** port=1\""
+        );
     }
 
     #[test]

@@ -137,7 +137,10 @@ pub fn error(message: &str) {
 /// Prints one JSON document on stdout.
 pub fn json(value: &serde_json::Value) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_string());
-    println!("{text}");
+    // Like anstream's macros used elsewhere: a closed pipe (`| head`) must not
+    // panic; the exit code still reports the verb's outcome.
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
 }
 
 /// Prints each statement sent (`-v`, `--dry-run`): on stdout, or on stderr

@@ -188,3 +188,57 @@ fn a_usage_error_exits_2() {
     assert_eq!(out.code, 2, "{out}");
     out.no_panic().says(&["--bogus-flag"]);
 }
+
+// `vectra-db … | head` closes stdout early: no panic, and the verb's own
+// outcome decides the exit code.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let db = TestDb::new("err_pipe");
+    let p = Project::new(&db);
+    for i in 0..40 {
+        p.table_migration(&format!("{i:03}_m"), &format!("t{i}"));
+    }
+    for args in [
+        vec!["migrate:status"],
+        vec!["--json", "migrate:status"],
+        vec!["-v", "migrate:latest"],
+        vec!["migrate:rollback"],
+    ] {
+        let mut cmd = p.command(&args);
+        cmd.stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        drop(child.stdout.take());
+        let out = common::project::to_output(child.wait_with_output().expect("wait"));
+        assert_eq!(out.code, 0, "{args:?}; {out}");
+        out.no_panic();
+    }
+    assert_eq!(
+        db.strings("select count(*) from knex_migrations"),
+        vec!["0"]
+    );
+    assert!(!db.table_exists("t0"), "rollback after latest");
+}
+
+// TOML errors quote the offending line: the password in it must not show.
+#[test]
+fn a_config_error_on_a_line_with_a_password_does_not_show_it() {
+    let p = Project::bare();
+    for toml in [
+        "[environments.development]\nconection = \"postgres://u:hunter2secret@h/db\"\n",
+        "[environments.development]\nconnection = \"postgres://u:hunter2secret@h/db\n",
+        "[environments.development]\nconnection = \"host=h password=hunter2secret\" x\n",
+        "[environments.development]\nconnection = { url = \"postgres://u:hunter2secret@h/db\" }\n",
+    ] {
+        p.config(toml);
+        let out = p.run(&["migrate:status"]);
+        fails_clearly(&out, &["vectra-db.toml", "line 2"]);
+        assert!(
+            !out.all().contains("hunter2secret"),
+            "the password leaked; {out}"
+        );
+    }
+    // The key is still named.
+    p.config("[environments.development]\nconection = \"postgres://u:hunter2secret@h/db\"\n");
+    let out = p.run(&["migrate:status"]);
+    fails_clearly(&out, &["conection"]);
+}

@@ -453,3 +453,174 @@ fn raw_up_fixture_runs() {
     p.run(&["migrate:latest"]).ok();
     assert!(db.table_exists("x"));
 }
+
+// §4: a pending file older than the newest applied one still runs, with a warning.
+#[test]
+fn an_out_of_order_pending_file_runs_with_a_warning() {
+    let db = TestDb::new("out_of_order");
+    let p = Project::new(&db);
+    p.table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    p.table_migration("001_a", "a");
+    let out = p.run(&["migrate:latest"]);
+    out.ok().says(&[
+        "Batch 2 run: 1 migration",
+        "warning",
+        "001_a.lua",
+        "002_b.lua",
+    ]);
+    assert!(
+        out.stderr.contains("001_a.lua"),
+        "the warning goes to stderr; {out}"
+    );
+    assert_eq!(ledger(&db), vec!["002_b.lua:1", "001_a.lua:2"]);
+}
+
+// §4: several directories are ordered together by base name; a base name in
+// two directories is an error.
+#[test]
+fn several_directories_sort_together_and_duplicates_are_refused() {
+    let db = TestDb::new("dirs");
+    let p = Project::new(&db);
+    p.config(&format!(
+        "[defaults]\nmigrations = [\"db/a\", \"db/b\"]\n\n[environments.development]\nconnection = \"{}\"\n",
+        db.url
+    ));
+    p.file("db/a/002_x.lua", &create_table("x"))
+        .file("db/a/010_y.lua", &create_table("y"))
+        .file("db/b/001_z.lua", &create_table("z"))
+        .file("db/b/003_w.lua", &create_table("w"));
+    let out = p.run(&["migrate:latest"]);
+    out.ok().says(&["Batch 1 run: 4 migrations"]);
+    assert_eq!(
+        ledger(&db),
+        vec!["001_z.lua:1", "002_x.lua:1", "003_w.lua:1", "010_y.lua:1"]
+    );
+
+    p.file("db/b/004_v.lua", &create_table("v"))
+        .file("db/a/004_v.lua", &create_table("v"));
+    let out = p.run(&["migrate:latest"]);
+    assert!(out.code == 1 || out.code == 2, "{out}");
+    out.no_panic()
+        .says(&["004_v.lua", "db/a/004_v.lua", "db/b/004_v.lua"]);
+    assert!(!db.table_exists("v"));
+}
+
+// Knex's list and currentVersion output.
+#[test]
+fn list_and_current_version_print_like_knex() {
+    let db = TestDb::new("list");
+    let p = Project::new(&db);
+    p.table_migration("20240101000000_a", "a")
+        .table_migration("20240102000000_b", "b");
+    let out = p.run(&["migrate:currentVersion"]);
+    out.ok();
+    assert_eq!(out.stdout.trim(), "Current Version: none", "{out}");
+    let out = p.run(&["migrate:list"]);
+    out.ok().says(&[
+        "No Completed Migration files Found.",
+        "Found 2 Pending Migration file/files.",
+        "20240101000000_a.lua",
+    ]);
+    // Read-only: it created nothing.
+    assert!(!db.table_exists("knex_migrations"));
+
+    p.run(&["migrate:up"]).ok();
+    let out = p.run(&["migrate:currentVersion"]);
+    out.ok();
+    assert_eq!(
+        out.stdout.trim(),
+        "Current Version: 20240101000000",
+        "{out}"
+    );
+    let out = p.run(&["migrate:status"]);
+    out.ok().says(&[
+        "Found 1 Completed Migration file/files.",
+        "20240101000000_a.lua",
+        "Found 1 Pending Migration file/files.",
+        "20240102000000_b.lua",
+    ]);
+}
+
+// §9: PostgreSQL's detail, hint and position reach the user.
+#[test]
+fn sql_errors_carry_detail_hint_and_position() {
+    let db = TestDb::new("sql_detail");
+    let p = Project::new(&db);
+    p.migration(
+        "001_dup",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table t (id integer primary key)\")\n    knex.raw(\"insert into t (id) values (?), (?)\", { 1, 1 }):run()\n  end,\n}\n",
+    );
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/001_dup.lua:4",
+        "insert into t (id) values ($1), ($2)",
+        "duplicate key value violates unique constraint \"t_pkey\"",
+        "Key (id)=(1) already exists.",
+        "23505",
+    ]);
+
+    p.migration(
+        "001_dup",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"select lenght('x')\")\n  end,\n}\n",
+    );
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/001_dup.lua:3",
+        "function lenght(unknown) does not exist",
+        "hint",
+        "No function matches",
+        "select lenght('x')",
+    ]);
+    // PostgreSQL's position: `lenght` starts at character 8.
+    out.says(&["position: 8"]);
+    assert!(!db.table_exists("t"));
+}
+
+// §5: a `transaction = false` migration that fails: the migrations before it
+// were committed separately and say so; it gets no ledger row.
+#[test]
+fn a_failing_non_transactional_migration_keeps_what_was_committed_before_it() {
+    let db = TestDb::new("notx_fail");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .migration(
+            "002_idx",
+            "return {\n  config = { transaction = false },\n  up = function(knex)\n    knex.schema:raw(\"create index concurrently a_idx on a (id)\")\n    knex.schema:raw(\"create index concurrently b_idx on missing (id)\")\n  end,\n}\n",
+        )
+        .table_migration("003_c", "c");
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/002_idx.lua:5",
+        "relation \"missing\" does not exist",
+        "committed",
+    ]);
+    assert!(db.table_exists("a"), "001 ran in its own committed segment");
+    assert!(!db.table_exists("c"), "003 must not run after the failure");
+    assert_eq!(ledger(&db), vec!["001_a.lua:1"]);
+    assert_eq!(
+        db.strings("select is_locked from knex_migrations_lock"),
+        vec!["0"]
+    );
+}
+
+// 3. `--all` is atomic too: a failing `down` in an older batch undoes nothing.
+#[test]
+fn rollback_all_is_atomic() {
+    let db = TestDb::new("rollback_all_atomic");
+    let p = Project::new(&db);
+    p.migration(
+        "001_a",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table a (id integer)\")\n  end,\n  down = function(knex)\n    knex.schema:raw(\"drop table a\")\n    knex.schema:raw(\"drop table not_there\")\n  end,\n}\n",
+    );
+    p.run(&["migrate:latest"]).ok();
+    p.table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    p.run(&["migrate:rollback", "--all"]).code(1).says(&[
+        "migrations/001_a.lua:7",
+        "not_there",
+        "rolled back",
+    ]);
+    assert!(db.table_exists("a") && db.table_exists("b"));
+    assert_eq!(ledger(&db), vec!["001_a.lua:1", "002_b.lua:2"]);
+}

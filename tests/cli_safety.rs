@@ -149,3 +149,56 @@ fn a_runner_killed_mid_migration_leaves_nothing_behind() {
     assert!(!out.stderr.contains("waiting"), "{out}");
     assert!(db.table_exists("a") && db.table_exists("s"));
 }
+
+// §5: waiting is bounded by `lock_timeout`, with a message while waiting.
+#[test]
+fn a_held_lock_times_out_after_lock_timeout() {
+    let db = TestDb::new("lock_timeout");
+    let p = Project::new(&db);
+    p.config(&format!(
+        "[defaults]\nlock_timeout = \"700ms\"\n\n[environments.development]\nconnection = \"{}\"\n",
+        db.url
+    ));
+    p.table_migration("001_a", "a");
+    // Another runner holds the lock: take it the way vectra-db does.
+    let key = vectra_db::runner::lock::key("public.knex_migrations");
+    let mut holder = db.client();
+    holder
+        .batch_execute(&format!("select pg_advisory_lock({key})"))
+        .expect("take the advisory lock");
+
+    let started = Instant::now();
+    let out = p.run(&["migrate:latest"]);
+    let took = started.elapsed();
+    out.code(1).says(&[
+        "waiting for the migration lock",
+        "timed out",
+        "lock_timeout",
+    ]);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(!db.table_exists("a"));
+
+    // Released: the next run goes through at once.
+    holder
+        .batch_execute(&format!("select pg_advisory_unlock({key})"))
+        .expect("release");
+    let out = p.run(&["migrate:latest"]);
+    out.ok().says(&["Batch 1 run: 1 migration"]);
+    assert!(!out.stderr.contains("waiting"), "{out}");
+}
+
+// §5: while one runner waits, a read-only status is not blocked.
+#[test]
+fn status_does_not_wait_for_the_lock() {
+    let db = TestDb::new("status_nolock");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a");
+    let key = vectra_db::runner::lock::key("public.knex_migrations");
+    let mut holder = db.client();
+    holder
+        .batch_execute(&format!("select pg_advisory_lock({key})"))
+        .expect("take the advisory lock");
+    let started = Instant::now();
+    p.run(&["migrate:status"]).ok().says(&["001_a.lua"]);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
