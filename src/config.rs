@@ -286,7 +286,7 @@ pub fn expand(text: &str, var: &dyn Fn(&str) -> Option<String>) -> Result<String
             rest = tail;
         } else if let Some(body) = after.strip_prefix('{') {
             let Some(end) = body.find('}') else {
-                return Err(format!("unclosed `${{` in `{}`", redact(text)));
+                return Err(format!("unclosed `${{` in `{}`", redact_passwords(text)));
             };
             let inner = &body[..end];
             let (name, default) = match inner.split_once(":-") {
@@ -329,12 +329,12 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
     ConfigError(format!(
         "invalid config `{}` at line {line}, column {column}: {message}\n  {line} | {}",
         path.display(),
-        redact_line(source)
+        redact_passwords(source)
     ))
 }
 
-/// Hides URL passwords and `password=` values anywhere in a line of config.
-fn redact_line(line: &str) -> String {
+/// Hides URL passwords and `password=` values anywhere in a line of text.
+pub fn redact_passwords(line: &str) -> String {
     let ends_token = |c: char| c == '"' || c == '\'' || c.is_whitespace();
     // `scheme://user:secret@host` → `scheme://user:***@host`
     let mut out = String::with_capacity(line.len());
@@ -368,20 +368,6 @@ fn redact_line(line: &str) -> String {
     }
     result.push_str(rest);
     result
-}
-
-/// Hides a password in a URL-shaped string for messages.
-fn redact(text: &str) -> String {
-    match (text.find("://"), text.find('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &text[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &text[..s + 3], &text[at..]),
-                None => text.to_string(),
-            }
-        }
-        _ => text.to_string(),
-    }
 }
 
 /// `"60s"`, `"500ms"`, `"2m"`, `"1h"`, `"0"` (a bare number is seconds).
@@ -440,11 +426,11 @@ mod tests {
     fn redacts_passwords() {
         assert_eq!(redact("postgres://u:pw@h/db"), "postgres://u:***@h/db");
         assert_eq!(
-            redact_line("connection = \"postgres://u:p@w@h/db\" # postgres://x@y"),
+            redact_passwords("connection = \"postgres://u:p@w@h/db\" # postgres://x@y"),
             "connection = \"postgres://u:***@h/db\" # postgres://x@y"
         );
         assert_eq!(
-            redact_line("connection = \"host=h password='s e' password=t port=1\""),
+            redact_passwords("connection = \"host=h password='s e' password=t port=1\""),
             "connection = \"host=h password=*** password=*** port=1\""
         );
     }

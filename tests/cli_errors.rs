@@ -242,3 +242,11 @@ fn a_config_error_on_a_line_with_a_password_does_not_show_it() {
     let out = p.run(&["migrate:status"]);
     fails_clearly(&out, &["conection"]);
 }
+
+#[test]
+fn a_url_typed_in_the_wrong_place_does_not_print_its_password() {
+    let out = Project::bare().run(&["migrate:latest", "postgres://u:hunter2secret@127.0.0.1/db"]);
+    out.code(2)
+        .says(&["unexpected argument", "postgres://u:***@127.0.0.1/db"]);
+    assert!(!out.all().contains("hunter2secret"), "{out}");
+}

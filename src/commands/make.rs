@@ -6,9 +6,9 @@ use crate::config::Settings;
 use crate::runner::files;
 use crate::runner::RunnerError;
 
+// The built-in stubs are for projects without `lua/templates/`; they do not
+// `require("constants")`, which such a project may not have.
 const MIGRATION_STUB: &str = r#"-- Purpose: TODO say why this migration exists.
-local C = require("constants")
-
 return {
   up = function(knex)
   end,
@@ -19,8 +19,6 @@ return {
 "#;
 
 const SEED_STUB: &str = r#"-- Purpose: TODO say what data this seed provides.
-local C = require("constants")
-
 return {
   seed = function(knex)
   end,

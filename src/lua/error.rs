@@ -191,9 +191,14 @@ impl fmt::Display for ScriptError {
         )?;
         if !db.sql.is_empty() {
             write!(f, "\n  sql: {}", db.sql)?;
-            if let Some(pos) = db.position.filter(|_| !db.sql.contains('\n')) {
-                let col = db.sql.chars().take(pos.saturating_sub(1) as usize).count();
-                write!(f, "\n       {}^", " ".repeat(col))?;
+            if let Some(pos) = db.position {
+                // A caret under the spot when the statement is one line.
+                if db.sql.contains('\n') {
+                    write!(f, "\n  position: {pos}")?;
+                } else {
+                    let col = db.sql.chars().take(pos.saturating_sub(1) as usize).count();
+                    write!(f, "\n       {}^ position: {pos}", " ".repeat(col))?;
+                }
             }
         }
         if let Some(detail) = &db.detail {
