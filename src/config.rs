@@ -424,7 +424,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_passwords("postgres://u:pw@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(
             redact_passwords("connection = \"postgres://u:p@w@h/db\" # postgres://x@y"),
             "connection = \"postgres://u:***@h/db\" # postgres://x@y"
