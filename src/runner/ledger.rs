@@ -115,19 +115,23 @@ impl Ledger {
     }
 
     fn read(&self, db: &mut Db) -> Result<(bool, Vec<AppliedMigration>), DbError> {
-        let text = format!(
-            "select coalesce(max(is_locked), 0) from {lock}; \
-             select id, name, batch, to_char(migration_time at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), checksum from {t} order by id",
-            lock = self.lock_qualified,
-            t = self.qualified
-        );
-        self.parse(db.simple_rows(&text)?)
+        self.read_columns(db, "checksum")
     }
 
+    /// For a ledger Knex created, which read-only verbs must not alter.
     fn read_without_checksum(&self, db: &mut Db) -> Result<(bool, Vec<AppliedMigration>), DbError> {
+        self.read_columns(db, "null")
+    }
+
+    /// The lock flag and every row, in one round trip.
+    fn read_columns(
+        &self,
+        db: &mut Db,
+        checksum: &str,
+    ) -> Result<(bool, Vec<AppliedMigration>), DbError> {
         let text = format!(
             "select coalesce(max(is_locked), 0) from {lock}; \
-             select id, name, batch, to_char(migration_time at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), null from {t} order by id",
+             select id, name, batch, to_char(migration_time at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), {checksum} from {t} order by id",
             lock = self.lock_qualified,
             t = self.qualified
         );

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use super::files::{self, checksum, SourceFile};
 use super::ledger::{AppliedMigration, Ledger, NewRow};
-use super::lock;
 use super::{Direction, Observer, RunnerError};
 use crate::config::Settings;
 use crate::db::SharedDb;
@@ -133,16 +132,12 @@ impl<'a> Migrator<'a> {
 
     /// Takes the advisory lock for this ledger (released when the connection closes).
     pub fn lock(&mut self) -> Result<(), RunnerError> {
-        let key = lock::key(&self.ledger.display_name());
-        let timeout = self.settings.lock_timeout;
-        let observer = &mut *self.observer;
-        let acquired = lock::acquire(&mut self.db.borrow_mut(), key, timeout, &mut |holder| {
-            observer.waiting_for_lock(holder.as_deref(), timeout)
-        })?;
-        if let lock::Acquired::AfterWaiting(waited) = acquired {
-            self.observer.got_lock_after(waited);
-        }
-        Ok(())
+        super::take_lock(
+            &self.db,
+            &self.ledger.display_name(),
+            self.settings.lock_timeout,
+            &mut *self.observer,
+        )
     }
 
     fn snapshot(&mut self, create: bool) -> Result<(bool, Snapshot), RunnerError> {
@@ -442,18 +437,9 @@ impl<'a> Migrator<'a> {
         self.observer.starting(direction, loaded.len());
         let mut ran: Vec<RanFile> = Vec::with_capacity(loaded.len());
         let mut committed = 0usize;
-        let mut i = 0;
-        while i < loaded.len() {
-            let transactional = loaded[i].2;
-            let end = if transactional {
-                loaded[i..]
-                    .iter()
-                    .position(|(_, _, tx)| !tx)
-                    .map_or(loaded.len(), |p| i + p)
-            } else {
-                i + 1
-            };
-            let segment = &loaded[i..end];
+        let flags: Vec<bool> = loaded.iter().map(|(_, _, tx)| *tx).collect();
+        for (range, transactional) in super::segments(&flags) {
+            let segment = &loaded[range];
             let result =
                 self.run_segment(direction, segment, batch, transactional, dry_run, &mut ran);
             if let Err(e) = result {
@@ -476,7 +462,6 @@ impl<'a> Migrator<'a> {
                 });
             }
             committed += segment.len();
-            i = end;
         }
         Ok(ran)
     }

@@ -50,6 +50,46 @@ impl Observer for Silent {
     fn warning(&mut self, _: &str) {}
 }
 
+/// Splits files into the runs that share a transaction: consecutive
+/// transactional files form one segment, a `transaction = false` file stands
+/// alone. Returns `(range, transactional)` pairs in order.
+pub fn segments(transactional: &[bool]) -> Vec<(std::ops::Range<usize>, bool)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < transactional.len() {
+        let tx = transactional[i];
+        let end = if tx {
+            transactional[i..]
+                .iter()
+                .position(|t| !t)
+                .map_or(transactional.len(), |p| i + p)
+        } else {
+            i + 1
+        };
+        out.push((i..end, tx));
+        i = end;
+    }
+    out
+}
+
+/// Takes the run's advisory lock for `ledger_name`, telling `observer` when it
+/// has to wait.
+pub fn take_lock(
+    db: &crate::db::SharedDb,
+    ledger_name: &str,
+    timeout: Duration,
+    observer: &mut dyn Observer,
+) -> Result<(), RunnerError> {
+    let key = lock::key(ledger_name);
+    let acquired = lock::acquire(&mut db.borrow_mut(), key, timeout, &mut |holder| {
+        observer.waiting_for_lock(holder.as_deref(), timeout)
+    })?;
+    if let lock::Acquired::AfterWaiting(waited) = acquired {
+        observer.got_lock_after(waited);
+    }
+    Ok(())
+}
+
 /// Why a run failed. Every variant says what to do next where it can.
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
@@ -111,5 +151,23 @@ impl From<lock::LockError> for RunnerError {
             }
             lock::LockError::Db(d) => d.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segments;
+
+    #[test]
+    fn non_transactional_files_split_the_batch() {
+        assert_eq!(
+            segments(&[true, true, false, true]),
+            vec![(0..2, true), (2..3, false), (3..4, true)]
+        );
+        assert_eq!(
+            segments(&[false, false]),
+            vec![(0..1, false), (1..2, false)]
+        );
+        assert_eq!(segments(&[]), vec![]);
     }
 }

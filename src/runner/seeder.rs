@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use super::files::{self, SourceFile};
 use super::migrator::{duration_ms, script_failed, RanFile};
-use super::{lock, Direction, Observer, RunnerError};
+use super::{Direction, Observer, RunnerError};
 use crate::config::Settings;
 use crate::db::SharedDb;
 use crate::lua::{Script, ScriptEnv};
@@ -66,20 +66,15 @@ impl<'a> Seeder<'a> {
             });
         }
         // Seeds change data the migrations' runner may be reading: same lock.
-        let key = lock::key(&format!(
-            "{}.{}",
-            self.settings.ledger_schema, self.settings.ledger_table
-        ));
-        let timeout = self.settings.lock_timeout;
-        {
-            let observer = &mut *self.observer;
-            let acquired = lock::acquire(&mut self.db.borrow_mut(), key, timeout, &mut |holder| {
-                observer.waiting_for_lock(holder.as_deref(), timeout)
-            })?;
-            if let lock::Acquired::AfterWaiting(waited) = acquired {
-                self.observer.got_lock_after(waited);
-            }
-        }
+        super::take_lock(
+            &self.db,
+            &format!(
+                "{}.{}",
+                self.settings.ledger_schema, self.settings.ledger_table
+            ),
+            self.settings.lock_timeout,
+            &mut *self.observer,
+        )?;
         let env = ScriptEnv::new(self.settings.lua_path.clone());
         let mut loaded = Vec::with_capacity(chosen.len());
         for file in chosen {
@@ -107,21 +102,13 @@ impl<'a> Seeder<'a> {
         self.observer.starting(Direction::Seed, loaded.len());
         let mut ran = Vec::with_capacity(loaded.len());
         let mut committed = 0;
-        let mut i = 0;
-        while i < loaded.len() {
-            let tx = loaded[i].2;
-            let end = if tx {
-                loaded[i..]
-                    .iter()
-                    .position(|(_, _, t)| !t)
-                    .map_or(loaded.len(), |p| i + p)
-            } else {
-                i + 1
-            };
+        let flags: Vec<bool> = loaded.iter().map(|(_, _, tx)| *tx).collect();
+        for (range, tx) in super::segments(&flags) {
+            let count = range.len();
             if tx {
                 self.db.borrow_mut().begin()?;
             }
-            for (file, script, _) in &loaded[i..end] {
+            for (file, script, _) in &loaded[range] {
                 let started = Instant::now();
                 if let Err(e) = script.call("seed") {
                     if tx {
@@ -149,8 +136,7 @@ impl<'a> Seeder<'a> {
                     db.commit()?;
                 }
             }
-            committed += end - i;
-            i = end;
+            committed += count;
         }
         Ok(SeedOutcome {
             seeds: ran,
