@@ -277,7 +277,13 @@ impl<'a> Migrator<'a> {
         } else {
             Vec::new()
         };
+        let started = Instant::now();
         let (status, mut kept) = self.classify(&snap, &keep)?;
+        log::debug!(
+            "checked {} applied files in {:?}",
+            snap.applied.len(),
+            started.elapsed()
+        );
         let missing = status.names_in(AppliedState::Missing);
         if !missing.is_empty() && !options.ignore_missing {
             return Err(RunnerError::Missing(missing));
@@ -425,7 +431,9 @@ impl<'a> Migrator<'a> {
         } else {
             &["up"]
         };
+        let started = Instant::now();
         let loaded = self.load(steps, required)?;
+        log::debug!("loaded {} files in {:?}", loaded.len(), started.elapsed());
         if dry_run {
             if let Some((step, _, _)) = loaded.iter().find(|(_, _, tx)| !tx) {
                 return Err(RunnerError::DryRunImpossible(format!(
