@@ -820,7 +820,7 @@ row!(
 );
 row!(
     where_53_or_exists,
-    r#"knex('t'):where('a', 1):orWhereExists(knex('u'):select(knex.raw('1')))"#,
+    r#"knex('t'):where('a', 1):orWhereExists(knex('u'):select(1))"#,
     r#"select * from "t" where "a" = ? or exists (select 1 from "u")"#,
     "[1]"
 );

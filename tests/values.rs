@@ -33,8 +33,13 @@ fn seed(tag: &str, body: &str) {
     let test = common::TestDb::new(tag);
     let db = test.db().into_shared();
     let source = format!("{PRELUDE}\nreturn {{ seed = function(knex)\n{body}\nend }}\n");
-    let script = Script::load("seeds/values.lua", source.as_bytes(), &ScriptEnv::default(), db)
-        .unwrap_or_else(|e| panic!("load: {e}"));
+    let script = Script::load(
+        "seeds/values.lua",
+        source.as_bytes(),
+        &ScriptEnv::default(),
+        db,
+    )
+    .unwrap_or_else(|e| panic!("load: {e}"));
     script.call("seed").unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -42,9 +47,7 @@ fn seed(tag: &str, body: &str) {
 /// `want`; then finds the row again with `where("v", value)` when `comparable`.
 fn roundtrip(tag: &str, setup: &str, sql_type: &str, value: &str, want: &str, comparable: bool) {
     let find = if comparable {
-        format!(
-            "check(knex('t'):where('v', {value}):count('* as n'):first():run().n, 1)"
-        )
+        format!("check(knex('t'):where('v', {value}):count('* as n'):first():run().n, 1)")
     } else {
         String::new()
     };
@@ -82,13 +85,28 @@ macro_rules! roundtrip {
 // Integers (bigint exact, also at both ends of its range).
 roundtrip!(smallint, "smallint", "-32768", "-32768");
 roundtrip!(integer, "integer", "2147483647", "2147483647");
-roundtrip!(bigint_max, "bigint", "math.maxinteger", "9223372036854775807");
+roundtrip!(
+    bigint_max,
+    "bigint",
+    "math.maxinteger",
+    "9223372036854775807"
+);
 roundtrip!(bigint_min, "bigint", "math.mininteger", "math.mininteger");
-roundtrip!(bigint_minus_max, "bigint", "-9223372036854775807", "-9223372036854775807");
+roundtrip!(
+    bigint_minus_max,
+    "bigint",
+    "-9223372036854775807",
+    "-9223372036854775807"
+);
 // A string fills an integer column (PostgreSQL parses the text, as with Knex).
 roundtrip!(integer_from_string, "integer", "'42'", "42");
 // numeric: exact decimal strings, from strings and from Lua numbers.
-roundtrip!(numeric_exact, "numeric", "'12345678901234567890.123456789'", "'12345678901234567890.123456789'");
+roundtrip!(
+    numeric_exact,
+    "numeric",
+    "'12345678901234567890.123456789'",
+    "'12345678901234567890.123456789'"
+);
 roundtrip!(numeric_from_number, "numeric(10,2)", "1.5", "'1.50'");
 roundtrip!(numeric_negative_small, "numeric", "'-0.0001'", "'-0.0001'");
 roundtrip!(real, "real", "1.5", "1.5");
@@ -96,31 +114,90 @@ roundtrip!(double_precision, "double precision", "0.1", "0.1");
 roundtrip!(boolean, "boolean", "true", "true");
 roundtrip!(text, "text", "'hello'", "'hello'");
 roundtrip!(varchar, "varchar(20)", "'hi there'", "'hi there'");
-roundtrip!(uuid, "uuid", "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'");
-roundtrip!(enum_value, "mood", "'happy'", "'happy'",
-    setup = "knex.schema:raw(\"create type mood as enum ('happy', 'sad')\")", comparable = true);
+roundtrip!(
+    uuid,
+    "uuid",
+    "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'",
+    "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'"
+);
+roundtrip!(
+    enum_value,
+    "mood",
+    "'happy'",
+    "'happy'",
+    setup = "knex.schema:raw(\"create type mood as enum ('happy', 'sad')\")",
+    comparable = true
+);
 roundtrip!(date, "date", "'2024-02-29'", "'2024-02-29'");
-roundtrip!(timestamp, "timestamp", "'2024-01-02 03:04:05.123456'", "'2024-01-02T03:04:05.123456'");
-roundtrip!(timestamptz_offset, "timestamptz", "'2024-01-02T03:04:05+02:00'", "'2024-01-02T01:04:05Z'");
+roundtrip!(
+    timestamp,
+    "timestamp",
+    "'2024-01-02 03:04:05.123456'",
+    "'2024-01-02T03:04:05.123456'"
+);
+roundtrip!(
+    timestamptz_offset,
+    "timestamptz",
+    "'2024-01-02T03:04:05+02:00'",
+    "'2024-01-02T01:04:05Z'"
+);
 roundtrip!(time, "time", "'13:14:15.5'", "'13:14:15.500'");
 // json / jsonb: Lua tables in, Lua tables out.
-roundtrip!(json_object, "json", "{ a = 1, b = { 'x', 'y' }, c = { d = true } }",
-    "{ a = 1, b = { 'x', 'y' }, c = { d = true } }", setup = "", comparable = false);
-roundtrip!(jsonb_object, "jsonb", "{ a = 1, s = \"it's \\\"q\\\"\", f = 1.5 }",
-    "{ a = 1, s = \"it's \\\"q\\\"\", f = 1.5 }");
+roundtrip!(
+    json_object,
+    "json",
+    "{ a = 1, b = { 'x', 'y' }, c = { d = true } }",
+    "{ a = 1, b = { 'x', 'y' }, c = { d = true } }",
+    setup = "",
+    comparable = false
+);
+roundtrip!(
+    jsonb_object,
+    "jsonb",
+    "{ a = 1, s = \"it's \\\"q\\\"\", f = 1.5 }",
+    "{ a = 1, s = \"it's \\\"q\\\"\", f = 1.5 }"
+);
 roundtrip!(jsonb_array, "jsonb", "{ 1, 2, { 3 } }", "{ 1, 2, { 3 } }");
 roundtrip!(jsonb_empty_array, "jsonb", "knex.jsonArray({})", "{}");
 roundtrip!(jsonb_empty_object, "jsonb", "knex.jsonObject({})", "{}");
-roundtrip!(jsonb_nested_empty, "jsonb", "{ list = knex.jsonArray({}), n = knex.null }", "{ list = {} }");
+roundtrip!(
+    jsonb_nested_empty,
+    "jsonb",
+    "{ list = knex.jsonArray({}), n = knex.null }",
+    "{ list = {} }"
+);
 // Arrays: the same Lua sequence becomes a PostgreSQL array for array columns.
-roundtrip!(text_array, "text[]", "{ 'a', 'b,c', '\"q\"', 'back\\\\slash', '' }",
-    "{ 'a', 'b,c', '\"q\"', 'back\\\\slash', '' }");
+roundtrip!(
+    text_array,
+    "text[]",
+    "{ 'a', 'b,c', '\"q\"', 'back\\\\slash', '' }",
+    "{ 'a', 'b,c', '\"q\"', 'back\\\\slash', '' }"
+);
 roundtrip!(int_array, "int[]", "{ 1, 2, 3 }", "{ 1, 2, 3 }");
-roundtrip!(int_array_nested, "int[][]", "{ { 1, 2 }, { 3, 4 } }", "{ { 1, 2 }, { 3, 4 } }");
+roundtrip!(
+    int_array_nested,
+    "int[][]",
+    "{ { 1, 2 }, { 3, 4 } }",
+    "{ { 1, 2 }, { 3, 4 } }"
+);
 roundtrip!(empty_text_array, "text[]", "{}", "{}");
 // bytea: any bytes (NUL included) travel as bytea's hex form.
-roundtrip!(bytea, "bytea", "'\\0\\1\\255binary\\0'", "'\\0\\1\\255binary\\0'", setup = "", comparable = true);
-roundtrip!(null_value, "text", "knex.null", "nil", setup = "", comparable = false);
+roundtrip!(
+    bytea,
+    "bytea",
+    "'\\0\\1\\255binary\\0'",
+    "'\\0\\1\\255binary\\0'",
+    setup = "",
+    comparable = true
+);
+roundtrip!(
+    null_value,
+    "text",
+    "knex.null",
+    "nil",
+    setup = "",
+    comparable = false
+);
 
 #[test]
 fn jsonb_and_text_array_from_the_same_sequence_in_one_statement() {
@@ -210,6 +287,11 @@ fn a_wrong_value_gets_postgres_own_error() {
     let err = script.call("seed").unwrap_err();
     assert_eq!(err.location.as_deref(), Some("seeds/bad.lua:3"), "{err}");
     let db_err = err.db.expect("a database error");
-    assert!(db_err.message.contains("invalid input syntax for type integer"), "{db_err}");
+    assert!(
+        db_err
+            .message
+            .contains("invalid input syntax for type integer"),
+        "{db_err}"
+    );
     assert_eq!(db_err.sql, "insert into \"t\" (\"i\") values ($1)");
 }

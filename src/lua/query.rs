@@ -26,9 +26,9 @@ use super::value::{as_raw, is_null_marker, to_lua, to_value, NullMarker};
 use super::{describe, ScriptContext};
 use crate::db::Row;
 use crate::sql::query::{
-    encode_copy_rows, operator, AggregateArg, BatchInsert, BatchStep, Clause, Column, Cond,
-    ConflictAction, ConflictTarget, Cte, InList, InsertBody, Join, JoinItem, Limit, Lock, LockMode,
-    Method, OnConflict, Operand, Order, Query, SetExpr, Source, Union,
+    encode_copy_rows, escape_copy, operator, AggregateArg, BatchInsert, BatchStep, Clause, Column,
+    Cond, ConflictAction, ConflictTarget, Cte, InList, InsertBody, Join, JoinItem, Limit, Lock,
+    LockMode, Method, OnConflict, Operand, Order, Query, SetExpr, Source, Union,
 };
 use crate::sql::raw::RawBinding;
 use crate::sql::{Raw, Sql, Value};
@@ -1032,12 +1032,20 @@ impl UserData for QueryBuilder {
             Ok(t)
         });
         m.add_function("run", |lua, ud: AnyUserData| {
-            let (query, location) = {
+            // Compiled under the borrow (no Lua runs meanwhile), so the rows of a
+            // large insert are not copied first.
+            let (raw, method, returning, location) = {
                 let b = ud.borrow::<QueryBuilder>()?;
                 b.used.set(true);
-                (b.query.clone(), b.location.clone())
+                (
+                    b.query.to_raw(),
+                    b.query.method.clone(),
+                    !b.query.returning.is_empty(),
+                    b.location.clone(),
+                )
             };
-            run_query(lua, &query, location)
+            let raw = raw.map_err(|e| usage_error(lua, e.to_string()))?;
+            run_query(lua, raw, &method, returning, location)
         });
         m.add_meta_function(
             MetaMethod::Index,
@@ -1222,6 +1230,8 @@ fn checked_operator(lua: &Lua, op: &str) -> mlua::Result<String> {
 fn columns_of(lua: &Lua, v: &LuaValue) -> mlua::Result<Vec<Column>> {
     match v {
         LuaValue::String(s) => Ok(vec![Column::Name(s.to_str()?.to_string())]),
+        // `select(1)`: a number is SQL, as in Knex.
+        LuaValue::Integer(i) => Ok(vec![Column::Raw(Raw::verbatim(i.to_string()))]),
         LuaValue::Table(t) if t.raw_len() > 0 => {
             let mut out = Vec::new();
             for item in t.sequence_values::<LuaValue>() {
@@ -1392,30 +1402,37 @@ fn run_callback(lua: &Lua, f: &Function) -> mlua::Result<Query> {
 /// table has no order, and sorted keys make the SQL the same on every run.
 fn sorted_pairs(lua: &Lua, t: &Table, method: &str) -> mlua::Result<Vec<(String, LuaValue)>> {
     let mut out = Vec::new();
-    for pair in t.pairs::<LuaValue, LuaValue>() {
-        let (k, v) = pair?;
-        match k {
-            LuaValue::String(s) => out.push((s.to_str()?.to_string(), v)),
-            other => {
-                return Err(usage_error(
-                    lua,
-                    format!(
-                    "`{method}` expects column names as keys ({{ name = value }}), got the key {}",
-                    describe(&other)
-                ),
-                ))
-            }
-        }
-    }
+    t.for_each(|k: LuaValue, v: LuaValue| {
+        out.push((key_name(lua, &k, method)?, v));
+        Ok(())
+    })?;
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 
+fn key_name(lua: &Lua, k: &LuaValue, method: &str) -> mlua::Result<String> {
+    match k {
+        LuaValue::String(s) => Ok(s.to_str()?.to_string()),
+        other => Err(usage_error(
+            lua,
+            format!(
+                "`{method}` expects column names as keys ({{ name = value }}), got the key {}",
+                describe(other)
+            ),
+        )),
+    }
+}
+
+/// A row's (column, value) pairs, sorted by column. `for_each` walks the table
+/// in one protected call, which matters for 100,000-row seeds.
 fn pairs_of(lua: &Lua, t: &Table, method: &str) -> mlua::Result<Vec<(String, Operand)>> {
-    sorted_pairs(lua, t, method)?
-        .into_iter()
-        .map(|(k, v)| Ok((k, operand(lua, &v)?)))
-        .collect()
+    let mut out = Vec::with_capacity(8);
+    t.for_each(|k: LuaValue, v: LuaValue| {
+        out.push((key_name(lua, &k, method)?, operand(lua, &v)?));
+        Ok(())
+    })?;
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
 }
 
 /// Insert rows: one `{ col = value }` table, or a sequence of them. An empty
@@ -1937,30 +1954,33 @@ fn to_sql_table(lua: &Lua, raw: &Raw) -> mlua::Result<Table> {
 }
 
 /// `:run()`: sends the statement and shapes the result as SPEC §7.2 says.
-fn run_query(lua: &Lua, query: &Query, location: Option<String>) -> mlua::Result<LuaValue> {
-    let raw = query
-        .to_raw()
-        .map_err(|e| usage_error(lua, e.to_string()))?;
+fn run_query(
+    lua: &Lua,
+    raw: Raw,
+    method: &Method,
+    returning: bool,
+    location: Option<String>,
+) -> mlua::Result<LuaValue> {
     let at = || caller_location(lua).or(location.clone());
     if raw.sql.is_empty() {
         // `insert({})`: nothing to insert, nothing sent.
-        return Ok(if query.returning.is_empty() {
-            LuaValue::Integer(0)
-        } else {
+        return Ok(if returning {
             LuaValue::Table(lua.create_table()?)
+        } else {
+            LuaValue::Integer(0)
         });
     }
     let sql = Sql::new(raw.sql, raw.bindings);
     let writes = matches!(
-        query.method,
+        method,
         Method::Insert | Method::Update | Method::Delete | Method::Truncate
     );
-    if writes && query.returning.is_empty() {
+    if writes && !returning {
         let n = with_db(lua, |db| db.execute(&sql))?.map_err(|e| db_error_at(at(), e))?;
         return Ok(LuaValue::Integer(i64::try_from(n).unwrap_or(i64::MAX)));
     }
     let rows = with_db(lua, |db| db.query(&sql))?.map_err(|e| db_error_at(at(), e))?;
-    Ok(match &query.method {
+    Ok(match method {
         Method::First => match rows.first() {
             Some(row) => LuaValue::Table(row_to_lua(lua, row)?),
             None => LuaValue::Nil,
@@ -2004,26 +2024,40 @@ fn run_query(lua: &Lua, query: &Query, location: Option<String>) -> mlua::Result
 // ---------------------------------------------------------------------------
 // knex.batchInsert
 
-/// `knex.batchInsert(table, rows, chunkSize)`: a value until `:run()`.
+/// `knex.batchInsert(table, rows, chunkSize)`: a value until `:run()`. The
+/// rows are read when it runs (as Knex reads them after `await`).
 pub struct BatchInsertValue {
-    batch: BatchInsert,
+    table: String,
+    rows: Table,
+    chunk_size: usize,
+    returning: Vec<String>,
     used: Rc<Cell<bool>>,
     location: Option<String>,
+}
+
+impl BatchInsertValue {
+    fn batch(&self, lua: &Lua) -> mlua::Result<BatchInsert> {
+        Ok(BatchInsert {
+            table: self.table.clone(),
+            schema: None,
+            rows: rows_of(lua, &self.rows, "batchInsert")?,
+            chunk_size: self.chunk_size,
+            returning: self.returning.clone(),
+        })
+    }
 }
 
 impl UserData for BatchInsertValue {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
         m.add_function("returning", |lua, (ud, cols): (AnyUserData, LuaValue)| {
             let names = names(lua, &cols, "returning")?;
-            ud.borrow_mut::<BatchInsertValue>()?.batch.returning = names;
+            ud.borrow_mut::<BatchInsertValue>()?.returning = names;
             Ok(ud)
         });
         m.add_method("toSQL", |lua, this, ()| {
             this.used.set(true);
-            let plan = this
-                .batch
-                .plan()
-                .map_err(|e| usage_error(lua, e.to_string()))?;
+            let batch = this.batch(lua)?;
+            let plan = batch.plan().map_err(|e| usage_error(lua, e.to_string()))?;
             let out = lua.create_table()?;
             for (i, step) in plan.iter().enumerate() {
                 let raw = match step {
@@ -2037,11 +2071,25 @@ impl UserData for BatchInsertValue {
         m.add_method("run", |lua, this, ()| {
             this.used.set(true);
             let at = || caller_location(lua).or(this.location.clone());
-            let plan = this
-                .batch
-                .plan()
-                .map_err(|e| usage_error(lua, e.to_string()))?;
-            let returning = !this.batch.returning.is_empty();
+            if this.returning.is_empty() {
+                if let Some(copy) = copy_fast(&this.table, &this.rows)? {
+                    let n = with_db(lua, |db| {
+                        db.begin()?;
+                        match db.copy_in(&copy.statement, &copy.data) {
+                            Ok(n) => db.commit().map(|()| n),
+                            Err(e) => {
+                                let _ = db.rollback();
+                                Err(e)
+                            }
+                        }
+                    })?
+                    .map_err(|e| db_error_at(at(), e))?;
+                    return Ok(LuaValue::Integer(i64::try_from(n).unwrap_or(i64::MAX)));
+                }
+            }
+            let batch = this.batch(lua)?;
+            let plan = batch.plan().map_err(|e| usage_error(lua, e.to_string()))?;
+            let returning = !this.returning.is_empty();
             let result = with_db(lua, |db| {
                 // All chunks or none, as Knex's own transaction around batchInsert.
                 db.begin()?;
@@ -2095,13 +2143,136 @@ impl UserData for BatchInsertValue {
     }
 }
 
+/// A `COPY` ready to stream.
+struct CopyData {
+    statement: String,
+    data: Vec<u8>,
+}
+
+/// The common case of a large seed, encoded straight from the Lua tables into
+/// `COPY` text: every row names the same columns and holds only strings,
+/// numbers, booleans and `knex.null`. `None` for anything else, which then takes
+/// the general path ([`BatchInsert::plan`]) and gives the same rows.
+fn copy_fast(table: &str, rows: &Table) -> mlua::Result<Option<CopyData>> {
+    let len = rows.raw_len();
+    let first = match rows.raw_get::<LuaValue>(1)? {
+        LuaValue::Table(t) if len > 0 => t,
+        _ => return Ok(None),
+    };
+    let mut columns: Vec<String> = Vec::new();
+    let mut keys_ok = true;
+    first.for_each(|k: LuaValue, _: LuaValue| {
+        match k {
+            LuaValue::String(s) => match s.to_str() {
+                Ok(name) => columns.push(name.to_string()),
+                Err(_) => keys_ok = false,
+            },
+            _ => keys_ok = false,
+        }
+        Ok(())
+    })?;
+    if !keys_ok || columns.is_empty() {
+        return Ok(None);
+    }
+    columns.sort_unstable();
+    let mut data = Vec::with_capacity(len * (columns.len() * 12 + 1));
+    // Each row's fields land in `scratch` in table order, then go out in column order.
+    let mut scratch = Vec::new();
+    let mut spans: Vec<Option<(usize, usize)>> = vec![None; columns.len()];
+    for i in 1..=len {
+        let LuaValue::Table(row) = rows.raw_get::<LuaValue>(i)? else {
+            return Ok(None);
+        };
+        scratch.clear();
+        spans.iter_mut().for_each(|s| *s = None);
+        let mut fits = true;
+        let mut seen = 0;
+        row.for_each(|k: LuaValue, v: LuaValue| {
+            if !fits {
+                return Ok(());
+            }
+            let position = match &k {
+                LuaValue::String(s) => {
+                    let key = s.as_bytes();
+                    columns.iter().position(|c| c.as_bytes() == &key[..])
+                }
+                _ => None,
+            };
+            let Some(at) = position else {
+                fits = false;
+                return Ok(());
+            };
+            let start = scratch.len();
+            if !copy_field(&v, &mut scratch) {
+                fits = false;
+                return Ok(());
+            }
+            spans[at] = Some((start, scratch.len()));
+            seen += 1;
+            Ok(())
+        })?;
+        if !fits || seen != columns.len() {
+            return Ok(None);
+        }
+        for (j, span) in spans.iter().enumerate() {
+            if j > 0 {
+                data.push(b'\t');
+            }
+            if let Some((a, b)) = span {
+                data.extend_from_slice(&scratch[*a..*b]);
+            }
+        }
+        data.push(b'\n');
+    }
+    let quoted: Vec<String> = columns.iter().map(|c| crate::sql::quote_ident(c)).collect();
+    Ok(Some(CopyData {
+        statement: format!(
+            "COPY {} ({}) FROM STDIN",
+            crate::sql::raw::wrap(table),
+            quoted.join(", ")
+        ),
+        data,
+    }))
+}
+
+/// One field in `COPY` text form, exactly as [`to_value`] would bind it; false
+/// for values `COPY` cannot carry (tables, `knex.raw`, …).
+fn copy_field(v: &LuaValue, out: &mut Vec<u8>) -> bool {
+    use std::io::Write;
+    match v {
+        LuaValue::String(s) => {
+            let bytes = s.as_bytes();
+            if std::str::from_utf8(&bytes).is_ok() && !bytes.contains(&0) {
+                escape_copy(&bytes, out);
+            } else {
+                // Binary data: bytea's hex form, its backslash escaped for COPY.
+                out.extend_from_slice(b"\\\\x");
+                for b in bytes.iter() {
+                    let _ = write!(out, "{b:02x}");
+                }
+            }
+        }
+        LuaValue::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        LuaValue::Number(n) => match Value::Float(*n).to_pg_text() {
+            Some(text) => out.extend_from_slice(text.as_bytes()),
+            None => return false,
+        },
+        LuaValue::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        LuaValue::UserData(ud) if ud.is::<NullMarker>() => out.extend_from_slice(b"\\N"),
+        _ => return false,
+    }
+    true
+}
+
 // ---------------------------------------------------------------------------
 // Registration
 
 pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
-    if lua.app_data_ref::<Pending>().is_none() {
-        lua.set_app_data(Pending::default());
-    }
+    // A fresh list for each `up` / `down` / `seed` call, so a call that failed
+    // leaves nothing behind for the next one (`knex.transaction` keeps its caller's).
+    lua.set_app_data(Pending::default());
     // `knex("users")` starts a query.
     let meta = match knex.metatable() {
         Some(m) => m,
@@ -2182,17 +2353,12 @@ pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
                     ))
                 }
             };
-            let (schema, table) = (None, table);
-            let rows = rows_of(lua, &rows, "batchInsert")?;
             let (used, location) = track(lua);
             lua.create_userdata(BatchInsertValue {
-                batch: BatchInsert {
-                    table,
-                    schema,
-                    rows,
-                    chunk_size,
-                    returning: Vec::new(),
-                },
+                table,
+                rows,
+                chunk_size,
+                returning: Vec::new(),
                 used,
                 location,
             })
@@ -2200,7 +2366,14 @@ pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
     )?;
 
     module_fn(lua, knex, "transaction", |lua, f: Function| {
-        let trx = super::knex::create(lua)?;
+        let outer = lua.remove_app_data::<Pending>().unwrap_or_default();
+        let trx = super::knex::create(lua);
+        // Queries built inside the transaction join the caller's list.
+        if let Some(inner) = lua.remove_app_data::<Pending>() {
+            outer.0.borrow_mut().extend(inner.0.into_inner());
+        }
+        lua.set_app_data(outer);
+        let trx = trx?;
         with_db(lua, |db| db.begin())?.map_err(|e| super::error::db_error(lua, e))?;
         match f.call::<MultiValue>(trx) {
             Ok(values) => {
