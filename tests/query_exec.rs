@@ -77,6 +77,8 @@ fn run_returns_rows_first_pluck_and_counts() {
         local u = knex('users'):as('u')
         check(knex.from(u):count('* as n'):first():run().n, 2)
         check(knex.raw('select ?::int + ? as s', { 1, 2 }):run(), { { s = 3 } })
+        check(knex.raw('create table r1 (a int); create table r2 (b int); insert into r1 values (1)'):run(), {})
+        check(knex('r1'):pluck('a'):run(), { 1 })
         knex('users'):truncate():run()
         check(knex('users'):count('* as n'):first():run().n, 0)
         "#,

@@ -114,8 +114,10 @@ impl Db {
         Rc::new(RefCell::new(self))
     }
 
-    /// Direct access for the runner's bulk paths (`COPY`).
+    /// Direct access for the runner's own paths. What is sent this way is not
+    /// seen by the statement cache, so the cache is dropped (it may be DDL).
     pub fn client(&mut self) -> &mut Client {
+        self.statements.clear();
         &mut self.client
     }
 

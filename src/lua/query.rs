@@ -265,6 +265,14 @@ impl UserData for RawQuery {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("run", |lua, this, ()| {
             this.used.set(true);
+            // Several statements without values go through the simple protocol,
+            // as node-postgres sends them (a prepared statement holds only one).
+            if this.raw.bindings.is_empty() && crate::sql::raw::is_multi_statement(&this.raw.sql) {
+                let text = crate::sql::raw::to_positional(&this.raw.sql);
+                with_db(lua, |db| db.batch(&text))?
+                    .map_err(|e| db_error_at(caller_location(lua).or(this.location.clone()), e))?;
+                return Ok(lua.create_table()?);
+            }
             let sql = Sql::new(this.raw.sql.clone(), this.raw.bindings.clone());
             let rows = with_db(lua, |db| db.query(&sql))?
                 .map_err(|e| db_error_at(caller_location(lua).or(this.location.clone()), e))?;
