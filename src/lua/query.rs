@@ -271,7 +271,7 @@ impl UserData for RawQuery {
                 let text = crate::sql::raw::to_positional(&this.raw.sql);
                 with_db(lua, |db| db.batch(&text))?
                     .map_err(|e| db_error_at(caller_location(lua).or(this.location.clone()), e))?;
-                return Ok(lua.create_table()?);
+                return lua.create_table();
             }
             let sql = Sql::new(this.raw.sql.clone(), this.raw.bindings.clone());
             let rows = with_db(lua, |db| db.query(&sql))?
