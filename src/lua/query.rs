@@ -1500,7 +1500,13 @@ fn add_where(
     match args {
         [LuaValue::Function(f)] => {
             let inner = run_callback(lua, f)?;
-            list.push(clause(Cond::Group(inner.wheres)));
+            // `having(function(q) q:having(…) end)` groups havings; `where` groups wheres.
+            let group = if method.contains("aving") && !inner.havings.is_empty() {
+                inner.havings
+            } else {
+                inner.wheres
+            };
+            list.push(clause(Cond::Group(group)));
         }
         [LuaValue::Table(t)] => {
             let pairs = sorted_pairs(lua, t, method)?;
