@@ -163,7 +163,14 @@ impl ConnectTarget {
         if let Some(t) = options.connect_timeout {
             config.connect_timeout(t);
         }
-        let result = if self.tls == TlsMode::Disable {
+        // libpq never uses TLS on a Unix socket, and building a TLS connector
+        // loads the system's CA store (a noticeable share of a short run).
+        let unix_only = !config.get_hosts().is_empty()
+            && config
+                .get_hosts()
+                .iter()
+                .all(|h| matches!(h, Host::Unix(_)));
+        let result = if self.tls == TlsMode::Disable || (unix_only && self.tls == TlsMode::Prefer) {
             config.connect(postgres::NoTls)
         } else {
             let mut builder = native_tls::TlsConnector::builder();
