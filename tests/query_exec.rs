@@ -87,6 +87,31 @@ fn run_returns_rows_first_pluck_and_counts() {
 }
 
 #[test]
+fn rows_mixing_plain_values_nulls_tables_and_raw_insert_alike() {
+    let test = setup("mixed_rows");
+    run(
+        &test,
+        r#"
+        check(knex('users'):insert({
+          { email = 'p1', name = knex.null, meta = { a = 1 } },
+          { email = 'p2', name = knex.null },
+          { email = 'p3', name = 'x', n = knex.raw('1 + 1') },
+          { email = 'p4', n = 5, role = "it's" },
+          { email = 'p5', n = 2.0, name = '\0bin' },
+        }):run(), 5)
+        check(knex('users'):orderBy('email'):select('email', 'name', 'n', 'role', 'meta'):run(), {
+          { email = 'p1', n = 0, role = 'member', meta = { a = 1 } },
+          { email = 'p2', n = 0, role = 'member' },
+          { email = 'p3', name = 'x', n = 2, role = 'member' },
+          { email = 'p4', n = 5, role = "it's" },
+          { email = 'p5', name = '\\x0062696e', n = 2, role = 'member' },
+        })
+        "#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
 fn a_forgotten_run_names_its_line_and_inserts_nothing() {
     let test = setup("forgotten");
     let err = run(

@@ -64,8 +64,20 @@ impl UserData for Ref {
 pub struct JsonValue(pub serde_json::Value);
 impl UserData for JsonValue {}
 
+/// The one `knex.null` of a Lua state (every `knex` table and `trx` shares it,
+/// so fast paths can recognise it by identity).
+pub fn null_value(lua: &Lua) -> mlua::Result<AnyUserData> {
+    const KEY: &str = "vectra_db.knex_null";
+    if let LuaValue::UserData(ud) = lua.named_registry_value::<LuaValue>(KEY)? {
+        return Ok(ud);
+    }
+    let ud = lua.create_userdata(NullMarker)?;
+    lua.set_named_registry_value(KEY, &ud)?;
+    Ok(ud)
+}
+
 pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
-    knex.raw_set("null", lua.create_userdata(NullMarker)?)?;
+    knex.raw_set("null", null_value(lua)?)?;
     let fns = lua.create_table()?;
     module_fn(lua, &fns, "now", |lua, precision: Option<i64>| {
         let sql = match precision {

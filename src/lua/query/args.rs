@@ -375,7 +375,7 @@ pub(super) fn rows_of(
 }
 
 /// The rows of a sequence whose keys are strings and whose values are strings,
-/// numbers or booleans, read straight off the Lua stack; `None` for any other
+/// numbers, booleans or `knex.null`, read straight off the Lua stack; `None` for any other
 /// row. Converting a 1,000-row insert through mlua's safe API costs a
 /// protected call per row and a registry reference per value, more than the
 /// server takes to insert the rows; this reads them in one protected call.
@@ -384,14 +384,15 @@ fn plain_rows(lua: &Lua, t: &Table) -> mlua::Result<Vec<Option<InsertRow>>> {
     use mlua::ffi;
     let mut out: Vec<Option<InsertRow>> = Vec::new();
     // SAFETY: `exec_raw` runs the closure in a protected call with the rows table
-    // at index 1 and room for at least `LUA_MINSTACK` (20) values; the closure
+    // at index 1, `knex.null` at index 2, and room for at least `LUA_MINSTACK` (20) values; the closure
     // pushes at most three (row, key, value) and pops them all. It calls nothing
     // that can raise a Lua error: raw gets, `lua_next` with keys `lua_next` itself
     // produced, and `lua_tolstring` only on values that are already strings (so
     // it neither converts nor allocates). Byte slices are copied before the value
     // is popped.
     unsafe {
-        lua.exec_raw::<()>(t, |state| {
+        let null = crate::lua::value::null_value(lua)?;
+        lua.exec_raw::<()>((t, null), |state| {
             let len = ffi::lua_rawlen(state, 1);
             out.reserve(len);
             let mut width = 4;
@@ -431,6 +432,10 @@ fn plain_rows(lua: &Lua, t: &Table) -> mlua::Result<Vec<Option<InsertRow>>> {
                             Value::Float(ffi::lua_tonumberx(state, -1, std::ptr::null_mut()))
                         }),
                         ffi::LUA_TBOOLEAN => Some(Value::Bool(ffi::lua_toboolean(state, -1) != 0)),
+                        // `knex.null` (argument 2)
+                        ffi::LUA_TUSERDATA if ffi::lua_rawequal(state, -1, 2) != 0 => {
+                            Some(Value::Null)
+                        }
                         _ => None,
                     };
                     match (key, value) {

@@ -37,7 +37,7 @@ pub(super) fn to_sql_table(lua: &Lua, raw: &Raw) -> mlua::Result<Table> {
     let bindings = lua.create_table_with_capacity(raw.bindings.len(), 0)?;
     for (i, v) in raw.bindings.iter().enumerate() {
         let lv = match v {
-            Value::Null => LuaValue::UserData(lua.create_userdata(NullMarker)?),
+            Value::Null => LuaValue::UserData(crate::lua::value::null_value(lua)?),
             other => to_lua(lua, other)?,
         };
         bindings.raw_set(i + 1, lv)?;
