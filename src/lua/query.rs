@@ -2,7 +2,7 @@
 //! `knex.transaction(...)`: the Lua side of the query builder (SPEC §7.2).
 //!
 //! A query is a value until `:run()`: each method records into a
-//! [`Query`](crate::sql::query::Query) and returns the same builder, and only
+//! [`Query`] and returns the same builder, and only
 //! `:run()` sends SQL. Every query, raw fragment and batch insert remembers the
 //! line that built it; one built and neither run nor used inside another
 //! statement is an error when `up` / `down` / `seed` returns
