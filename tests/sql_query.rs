@@ -1272,3 +1272,8 @@ row!(
     r#"select (select count(*) from "u") as "c" from "t""#,
     "[]"
 );
+row_error!(
+    extra_nil_ends_the_binding_list,
+    r#"knex.raw('select ?, ?', { 1, nil })"#,
+    "2 placeholder(s) but 1 binding(s) (a nil ends a Lua list: use `knex.null` for NULL)"
+);

@@ -40,7 +40,10 @@ impl From<Value> for RawBinding {
 /// Why a raw fragment could not be compiled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RawError {
-    #[error("`knex.raw` has {placeholders} placeholder(s) but {bindings} binding(s)")]
+    #[error(
+        "`knex.raw` has {placeholders} placeholder(s) but {bindings} binding(s){}",
+        if bindings < placeholders { " (a nil ends a Lua list: use `knex.null` for NULL)" } else { "" }
+    )]
     BindingCount {
         placeholders: usize,
         bindings: usize,
