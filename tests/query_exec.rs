@@ -112,6 +112,24 @@ fn rows_mixing_plain_values_nulls_tables_and_raw_insert_alike() {
 }
 
 #[test]
+fn too_many_values_for_one_statement_is_a_clear_error() {
+    let test = setup("too_many");
+    let err = run(
+        &test,
+        "local rows = {}\nfor i = 1, 40000 do rows[i] = { email = 'e' .. i, n = i } end\nknex('users'):insert(rows):run()",
+    )
+    .unwrap_err();
+    assert_eq!(err.location.as_deref(), Some("seeds/test.lua:5"), "{err}");
+    let db = err.db.expect("a statement error");
+    assert!(db.message.contains("80000 values"), "{db}");
+    assert!(db.message.contains("knex.batchInsert"), "{db}");
+    assert!(
+        db.sql.len() < 200,
+        "the error does not repeat the whole statement"
+    );
+}
+
+#[test]
 fn a_forgotten_run_names_its_line_and_inserts_nothing() {
     let test = setup("forgotten");
     let err = run(

@@ -87,6 +87,9 @@ pub struct Db {
     statements: Vec<(String, postgres::Statement)>,
 }
 
+/// The most values one statement can carry (the protocol counts them in 16 bits).
+const MAX_BINDINGS: usize = 65_535;
+
 /// How many prepared inserts are kept; a seed repeats one or two shapes.
 const CACHED_STATEMENTS: usize = 16;
 
@@ -119,6 +122,23 @@ impl Db {
     pub fn client(&mut self) -> &mut Client {
         self.statements.clear();
         &mut self.client
+    }
+
+    /// PostgreSQL's protocol carries at most 65,535 values per statement; say so
+    /// plainly instead of the driver's protocol error.
+    fn check_binding_count(text: &str, bindings: &[Value]) -> Result<(), DbError> {
+        if bindings.len() <= MAX_BINDINGS {
+            return Ok(());
+        }
+        let head: String = text.chars().take(120).collect();
+        Err(DbError::decode(
+            format!(
+                "this statement has {} values, but PostgreSQL accepts at most {MAX_BINDINGS} in one statement: \
+                 insert fewer rows at a time, or use `knex.batchInsert(table, rows, chunkSize)`",
+                bindings.len()
+            ),
+            &format!("{head}…"),
+        ))
     }
 
     fn note(&mut self, text: &str, bindings: &[Value]) {
@@ -190,6 +210,7 @@ impl Db {
         text: &str,
         bindings: &[Value],
     ) -> Result<Vec<Row>, DbError> {
+        Self::check_binding_count(text, bindings)?;
         self.note(text, bindings);
         if let Some((statement, bindings)) = self.typed(text, bindings)? {
             let params: Vec<params::TextParam<'_>> =
@@ -232,6 +253,7 @@ impl Db {
                 })
                 .unwrap_or(0));
         }
+        Self::check_binding_count(&text, &sql.bindings)?;
         self.note(&text, &sql.bindings);
         if let Some((statement, bindings)) = self.typed(&text, &sql.bindings)? {
             let params: Vec<params::TextParam<'_>> =
