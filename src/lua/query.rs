@@ -24,7 +24,7 @@ use mlua::{
 
 use super::error::{caller_location, db_error_at, usage_error};
 use super::knex::module_fn;
-use super::value::{as_raw, is_null_marker, to_lua, to_value, NullMarker};
+use super::value::{as_raw, is_null_marker, to_lua, to_value};
 use super::{describe, ScriptContext};
 use crate::db::Row;
 use crate::sql::query::{

@@ -53,7 +53,7 @@ impl UserData for BatchInsertValue {
             this.used.set(true);
             let at = || caller_location(lua).or(this.location.clone());
             if this.returning.is_empty() {
-                if let Some(copy) = copy_fast(&this.table, &this.rows)? {
+                if let Some(copy) = copy_fast(lua, &this.table, &this.rows)? {
                     let n = with_db(lua, |db| {
                         db.begin()?;
                         match db.copy_in(&copy.statement, &copy.data) {
@@ -133,79 +133,119 @@ pub(super) struct CopyData {
 /// The common case of a large seed, encoded straight from the Lua tables into
 /// `COPY` text: every row names the same columns and holds only strings,
 /// numbers, booleans and `knex.null`. `None` for anything else, which then takes
-/// the general path ([`BatchInsert::plan`]) and gives the same rows.
-pub(super) fn copy_fast(table: &str, rows: &Table) -> mlua::Result<Option<CopyData>> {
-    let len = rows.raw_len();
-    let first = match rows.raw_get::<LuaValue>(1)? {
-        LuaValue::Table(t) if len > 0 => t,
-        _ => return Ok(None),
-    };
-    let mut columns: Vec<String> = Vec::new();
-    let mut keys_ok = true;
-    first.for_each(|k: LuaValue, _: LuaValue| {
-        match k {
-            LuaValue::String(s) => match s.to_str() {
-                Ok(name) => columns.push(name.to_string()),
-                Err(_) => keys_ok = false,
-            },
-            _ => keys_ok = false,
-        }
-        Ok(())
-    })?;
-    if !keys_ok || columns.is_empty() {
+/// the general path ([`BatchInsert::plan`]) and gives the same rows. Values are
+/// written exactly as [`to_value`] would bind them.
+pub(super) fn copy_fast(lua: &Lua, table: &str, rows: &Table) -> mlua::Result<Option<CopyData>> {
+    use mlua::ffi;
+    let null = crate::lua::value::null_value(lua)?;
+    let mut columns: Vec<Vec<u8>> = Vec::new();
+    let mut data: Vec<u8> = Vec::new();
+    let mut plain = true;
+    // SAFETY: as in `args::plain_rows`: a protected call with the rows at index 1
+    // and `knex.null` at index 2; at most three values pushed and all popped;
+    // only raw accesses, `lua_next` with its own keys, and `lua_tolstring` on
+    // strings (no conversion, no allocation); bytes copied before popping.
+    unsafe {
+        lua.exec_raw::<()>((rows, null), |state| {
+            let len = ffi::lua_rawlen(state, 1);
+            if len == 0 {
+                plain = false;
+                return;
+            }
+            // Columns: the first row's keys, sorted (the insert's column order).
+            ffi::lua_rawgeti(state, 1, 1);
+            if ffi::lua_type(state, -1) != ffi::LUA_TTABLE {
+                ffi::lua_pop(state, 1);
+                plain = false;
+                return;
+            }
+            ffi::lua_pushnil(state);
+            while ffi::lua_next(state, -2) != 0 {
+                if ffi::lua_type(state, -2) != ffi::LUA_TSTRING {
+                    ffi::lua_pop(state, 2);
+                    plain = false;
+                    break;
+                }
+                let mut n = 0usize;
+                let p = ffi::lua_tolstring(state, -2, &mut n);
+                columns.push(std::slice::from_raw_parts(p as *const u8, n).to_vec());
+                ffi::lua_pop(state, 1);
+            }
+            ffi::lua_pop(state, 1);
+            if !plain
+                || columns.is_empty()
+                || columns.iter().any(|c| std::str::from_utf8(c).is_err())
+            {
+                plain = false;
+                return;
+            }
+            columns.sort_unstable();
+            data.reserve(len * (columns.len() * 12 + 1));
+            // Each row's fields land in `scratch` in table order, then go out in column order.
+            let mut scratch: Vec<u8> = Vec::new();
+            let mut spans: Vec<Option<(usize, usize)>> = vec![None; columns.len()];
+            'rows: for i in 1..=len {
+                ffi::lua_rawgeti(state, 1, i as ffi::lua_Integer);
+                if ffi::lua_type(state, -1) != ffi::LUA_TTABLE {
+                    ffi::lua_pop(state, 1);
+                    plain = false;
+                    break;
+                }
+                scratch.clear();
+                spans.iter_mut().for_each(|s| *s = None);
+                let mut seen = 0;
+                ffi::lua_pushnil(state);
+                while ffi::lua_next(state, -2) != 0 {
+                    let at = if ffi::lua_type(state, -2) == ffi::LUA_TSTRING {
+                        let mut n = 0usize;
+                        let p = ffi::lua_tolstring(state, -2, &mut n);
+                        let key = std::slice::from_raw_parts(p as *const u8, n);
+                        columns.iter().position(|c| c.as_slice() == key)
+                    } else {
+                        None
+                    };
+                    let start = scratch.len();
+                    let ok = match at {
+                        Some(_) => raw_copy_field(state, &mut scratch),
+                        None => false,
+                    };
+                    match at {
+                        Some(at) if ok && spans[at].is_none() => {
+                            spans[at] = Some((start, scratch.len()));
+                            seen += 1;
+                            ffi::lua_pop(state, 1);
+                        }
+                        _ => {
+                            ffi::lua_pop(state, 3);
+                            plain = false;
+                            break 'rows;
+                        }
+                    }
+                }
+                ffi::lua_pop(state, 1);
+                if seen != columns.len() {
+                    plain = false;
+                    break;
+                }
+                for (j, span) in spans.iter().enumerate() {
+                    if j > 0 {
+                        data.push(b'\t');
+                    }
+                    if let Some((a, b)) = span {
+                        data.extend_from_slice(&scratch[*a..*b]);
+                    }
+                }
+                data.push(b'\n');
+            }
+        })?;
+    }
+    if !plain {
         return Ok(None);
     }
-    columns.sort_unstable();
-    let mut data = Vec::with_capacity(len * (columns.len() * 12 + 1));
-    // Each row's fields land in `scratch` in table order, then go out in column order.
-    let mut scratch = Vec::new();
-    let mut spans: Vec<Option<(usize, usize)>> = vec![None; columns.len()];
-    for i in 1..=len {
-        let LuaValue::Table(row) = rows.raw_get::<LuaValue>(i)? else {
-            return Ok(None);
-        };
-        scratch.clear();
-        spans.iter_mut().for_each(|s| *s = None);
-        let mut fits = true;
-        let mut seen = 0;
-        row.for_each(|k: LuaValue, v: LuaValue| {
-            if !fits {
-                return Ok(());
-            }
-            let position = match &k {
-                LuaValue::String(s) => {
-                    let key = s.as_bytes();
-                    columns.iter().position(|c| c.as_bytes() == &key[..])
-                }
-                _ => None,
-            };
-            let Some(at) = position else {
-                fits = false;
-                return Ok(());
-            };
-            let start = scratch.len();
-            if !copy_field(&v, &mut scratch) {
-                fits = false;
-                return Ok(());
-            }
-            spans[at] = Some((start, scratch.len()));
-            seen += 1;
-            Ok(())
-        })?;
-        if !fits || seen != columns.len() {
-            return Ok(None);
-        }
-        for (j, span) in spans.iter().enumerate() {
-            if j > 0 {
-                data.push(b'\t');
-            }
-            if let Some((a, b)) = span {
-                data.extend_from_slice(&scratch[*a..*b]);
-            }
-        }
-        data.push(b'\n');
-    }
-    let quoted: Vec<String> = columns.iter().map(|c| crate::sql::quote_ident(c)).collect();
+    let quoted: Vec<String> = columns
+        .iter()
+        .map(|c| crate::sql::quote_ident(&String::from_utf8_lossy(c)))
+        .collect();
     Ok(Some(CopyData {
         statement: format!(
             "COPY {} ({}) FROM STDIN",
@@ -216,32 +256,50 @@ pub(super) fn copy_fast(table: &str, rows: &Table) -> mlua::Result<Option<CopyDa
     }))
 }
 
-/// One field in `COPY` text form, exactly as [`to_value`] would bind it; false
-/// for values `COPY` cannot carry (tables, `knex.raw`, …).
-pub(super) fn copy_field(v: &LuaValue, out: &mut Vec<u8>) -> bool {
+/// The value on top of the stack as one `COPY` field; false for values `COPY`
+/// cannot carry (tables, `knex.raw`, …). `knex.null` is at index 2.
+///
+/// # Safety
+/// Called only from `copy_fast`'s raw closure, with a value on top of the stack.
+unsafe fn raw_copy_field(state: *mut mlua::lua_State, out: &mut Vec<u8>) -> bool {
+    use mlua::ffi;
     use std::io::Write;
-    match v {
-        LuaValue::String(s) => {
-            let bytes = s.as_bytes();
-            if std::str::from_utf8(&bytes).is_ok() && !bytes.contains(&0) {
-                escape_copy(&bytes, out);
+    match ffi::lua_type(state, -1) {
+        ffi::LUA_TSTRING => {
+            let mut n = 0usize;
+            let p = ffi::lua_tolstring(state, -1, &mut n);
+            let bytes = std::slice::from_raw_parts(p as *const u8, n);
+            if std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) {
+                escape_copy(bytes, out);
             } else {
                 // Binary data: bytea's hex form, its backslash escaped for COPY.
                 out.extend_from_slice(b"\\\\x");
-                for b in bytes.iter() {
+                for b in bytes {
                     let _ = write!(out, "{b:02x}");
                 }
             }
         }
-        LuaValue::Integer(i) => {
-            let _ = write!(out, "{i}");
+        ffi::LUA_TNUMBER => {
+            if ffi::lua_isinteger(state, -1) != 0 {
+                let _ = write!(
+                    out,
+                    "{}",
+                    ffi::lua_tointegerx(state, -1, std::ptr::null_mut())
+                );
+            } else {
+                let f = ffi::lua_tonumberx(state, -1, std::ptr::null_mut());
+                match Value::Float(f).to_pg_text() {
+                    Some(text) => out.extend_from_slice(text.as_bytes()),
+                    None => return false,
+                }
+            }
         }
-        LuaValue::Number(n) => match Value::Float(*n).to_pg_text() {
-            Some(text) => out.extend_from_slice(text.as_bytes()),
-            None => return false,
-        },
-        LuaValue::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        LuaValue::UserData(ud) if ud.is::<NullMarker>() => out.extend_from_slice(b"\\N"),
+        ffi::LUA_TBOOLEAN => out.extend_from_slice(if ffi::lua_toboolean(state, -1) != 0 {
+            b"true"
+        } else {
+            b"false"
+        }),
+        ffi::LUA_TUSERDATA if ffi::lua_rawequal(state, -1, 2) != 0 => out.extend_from_slice(b"\\N"),
         _ => return false,
     }
     true
