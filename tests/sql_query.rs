@@ -820,7 +820,7 @@ row!(
 );
 row!(
     where_53_or_exists,
-    r#"knex('t'):where('a', 1):orWhereExists(knex('u'):select(knex.raw('1')))"#,
+    r#"knex('t'):where('a', 1):orWhereExists(knex('u'):select(1))"#,
     r#"select * from "t" where "a" = ? or exists (select 1 from "u")"#,
     "[1]"
 );
@@ -1247,4 +1247,33 @@ row!(
     r#"knex.raw("select :a::int, '10:30', :b:", { a = 1, b = 'x' })"#,
     r#"select ?::int, '10:30', "x""#,
     "[1]"
+);
+row!(
+    extra_having_group,
+    r#"knex('t'):groupBy('a'):having(function(q) q:having('x', '>', 1):orHaving('y', '<', 2) end)"#,
+    r#"select * from "t" group by "a" having ("x" > ? or "y" < ?)"#,
+    "[1,2]"
+);
+row!(
+    extra_union_then_order,
+    r#"knex('t'):union(function(q) q:select('*'):from('u') end):orderBy('id'):limit(5)"#,
+    r#"select * from "t" union select * from "u" order by "id" asc limit ?"#,
+    "[5]"
+);
+row!(
+    extra_with_recursive_columns,
+    r#"knex.withRecursive('r', { 'n' }, knex.raw('select 1 union all select n + 1 from r where n < ?', { 3 })):select('*'):from('r')"#,
+    r#"with recursive "r"("n") as (select 1 union all select n + 1 from r where n < ?) select * from "r""#,
+    "[3]"
+);
+row!(
+    extra_subquery_column,
+    r#"knex('t'):select({ c = knex('u'):count() })"#,
+    r#"select (select count(*) from "u") as "c" from "t""#,
+    "[]"
+);
+row_error!(
+    extra_nil_ends_the_binding_list,
+    r#"knex.raw('select ?, ?', { 1, nil })"#,
+    "2 placeholder(s) but 1 binding(s) (a nil ends a Lua list: use `knex.null` for NULL)"
 );

@@ -181,6 +181,19 @@ roundtrip!(
     "{ { 1, 2 }, { 3, 4 } }"
 );
 roundtrip!(empty_text_array, "text[]", "{}", "{}");
+// NULL inside an array is `knex.null` (a nil would end the Lua sequence).
+roundtrip!(
+    int_array_with_null,
+    "int[]",
+    "{ 1, knex.null, 3 }",
+    "{ 1, knex.null, 3 }"
+);
+roundtrip!(
+    jsonb_array_with_null,
+    "jsonb",
+    "{ 1, knex.null, 3 }",
+    "{ 1, knex.null, 3 }"
+);
 // bytea: any bytes (NUL included) travel as bytea's hex form.
 roundtrip!(
     bytea,

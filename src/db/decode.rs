@@ -82,9 +82,9 @@ pub fn value(ty: &Type, raw: &[u8]) -> DecodeResult<Value> {
         },
         Type::BYTEA => Value::Bytes(raw.to_vec()),
         Type::UUID => Value::Text(uuid(raw)?),
-        Type::DATE => Value::Text(date(pgt::date_from_sql(raw)?)),
-        Type::TIMESTAMP => Value::Text(timestamp(pgt::timestamp_from_sql(raw)?, false)),
-        Type::TIMESTAMPTZ => Value::Text(timestamp(pgt::timestamp_from_sql(raw)?, true)),
+        Type::DATE => Value::Text(date(pgt::date_from_sql(raw)?)?),
+        Type::TIMESTAMP => Value::Text(timestamp(pgt::timestamp_from_sql(raw)?, false)?),
+        Type::TIMESTAMPTZ => Value::Text(timestamp(pgt::timestamp_from_sql(raw)?, true)?),
         Type::TIME => Value::Text(time_of_day(pgt::time_from_sql(raw)?)),
         _ => match ty.kind() {
             Kind::Array(member) => array(member, raw)?,
@@ -201,22 +201,32 @@ fn epoch() -> chrono::NaiveDateTime {
         .unwrap_or_default()
 }
 
-fn date(days: i32) -> String {
-    match days {
-        i32::MAX => "infinity".into(),
-        i32::MIN => "-infinity".into(),
-        _ => (epoch() + chrono::Duration::days(days.into()))
-            .format("%Y-%m-%d")
-            .to_string(),
-    }
+/// PostgreSQL dates reach year 5874897 and timestamps 294276, beyond what
+/// chrono can hold; those are an error rather than a panic.
+fn out_of_range() -> Box<dyn Error + Sync + Send> {
+    "date or timestamp outside the range vectra-db can represent (years -262143 to 262143)".into()
 }
 
-fn timestamp(micros: i64, with_tz: bool) -> String {
-    match micros {
+fn date(days: i32) -> DecodeResult<String> {
+    Ok(match days {
+        i32::MAX => "infinity".into(),
+        i32::MIN => "-infinity".into(),
+        _ => epoch()
+            .checked_add_signed(chrono::Duration::days(days.into()))
+            .ok_or_else(out_of_range)?
+            .format("%Y-%m-%d")
+            .to_string(),
+    })
+}
+
+fn timestamp(micros: i64, with_tz: bool) -> DecodeResult<String> {
+    Ok(match micros {
         i64::MAX => "infinity".into(),
         i64::MIN => "-infinity".into(),
         _ => {
-            let t = epoch() + chrono::Duration::microseconds(micros);
+            let t = epoch()
+                .checked_add_signed(chrono::Duration::microseconds(micros))
+                .ok_or_else(out_of_range)?;
             let text = t.format("%Y-%m-%dT%H:%M:%S%.f").to_string();
             if with_tz {
                 format!("{text}Z")
@@ -224,7 +234,7 @@ fn timestamp(micros: i64, with_tz: bool) -> String {
                 text
             }
         }
-    }
+    })
 }
 
 fn time_of_day(micros: i64) -> String {
@@ -263,8 +273,14 @@ mod tests {
 
     #[test]
     fn timestamps_are_iso() {
-        assert_eq!(timestamp(0, true), "2000-01-01T00:00:00Z");
-        assert_eq!(timestamp(1_500_000, false), "2000-01-01T00:00:01.500");
-        assert_eq!(date(-1), "1999-12-31");
+        assert_eq!(timestamp(0, true).unwrap(), "2000-01-01T00:00:00Z");
+        assert_eq!(
+            timestamp(1_500_000, false).unwrap(),
+            "2000-01-01T00:00:01.500"
+        );
+        assert_eq!(date(-1).unwrap(), "1999-12-31");
+        // Year 294276 (PostgreSQL's maximum) is beyond chrono: an error, not a panic.
+        assert!(timestamp(9_200_000_000_000_000_000, false).is_err());
+        assert!(date(2_000_000_000).is_err());
     }
 }

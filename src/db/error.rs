@@ -82,7 +82,11 @@ impl fmt::Display for DbError {
             if let Some(pos) = self.position {
                 // Point at the character PostgreSQL blamed, when the SQL is one line.
                 if !self.sql.contains('\n') {
-                    let col = self.sql.chars().take(pos as usize - 1).count();
+                    let col = self
+                        .sql
+                        .chars()
+                        .take((pos as usize).saturating_sub(1))
+                        .count();
                     write!(f, "\n       {}^", " ".repeat(col))?;
                 }
             }

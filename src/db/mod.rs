@@ -29,6 +29,32 @@ use crate::sql::{Sql, Value};
 pub use connect::{ConnectOptions, ConnectTarget};
 pub use error::DbError;
 
+/// True for statements that read or write rows but change no table definitions.
+fn is_data_statement(text: &str) -> bool {
+    let word: String = text
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        word.as_str(),
+        "select"
+            | "insert"
+            | "update"
+            | "delete"
+            | "with"
+            | "values"
+            | "copy"
+            | "begin"
+            | "commit"
+            | "rollback"
+            | "savepoint"
+            | "release"
+            | "show"
+    )
+}
+
 /// A result row: column names and their decoded values, in select order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -57,7 +83,19 @@ pub struct Db {
     depth: usize,
     /// Receives every statement sent (when `-v` or `--dry-run` asks for them).
     log: Option<Box<dyn StatementLog>>,
+    /// Large inserts already prepared, by SQL text (see [`Db::cached`]).
+    statements: Vec<(String, postgres::Statement)>,
 }
+
+/// The most values one statement can carry (the protocol counts them in 16 bits).
+const MAX_BINDINGS: usize = 65_535;
+
+/// How many prepared inserts are kept; a seed repeats one or two shapes.
+const CACHED_STATEMENTS: usize = 16;
+
+/// Inserts with at least this many values are worth preparing once: parsing a
+/// 1,000-row insert costs the server more than running it.
+const CACHE_MIN_BINDINGS: usize = 64;
 
 pub type SharedDb = Rc<RefCell<Db>>;
 
@@ -67,6 +105,7 @@ impl Db {
             client,
             depth: 0,
             log: None,
+            statements: Vec::new(),
         }
     }
 
@@ -78,12 +117,35 @@ impl Db {
         Rc::new(RefCell::new(self))
     }
 
-    /// Direct access for the runner's bulk paths (`COPY`).
+    /// Direct access for the runner's own paths. What is sent this way is not
+    /// seen by the statement cache, so the cache is dropped (it may be DDL).
     pub fn client(&mut self) -> &mut Client {
+        self.statements.clear();
         &mut self.client
     }
 
+    /// PostgreSQL's protocol carries at most 65,535 values per statement; say so
+    /// plainly instead of the driver's protocol error.
+    fn check_binding_count(text: &str, bindings: &[Value]) -> Result<(), DbError> {
+        if bindings.len() <= MAX_BINDINGS {
+            return Ok(());
+        }
+        let head: String = text.chars().take(120).collect();
+        Err(DbError::decode(
+            format!(
+                "this statement has {} values, but PostgreSQL accepts at most {MAX_BINDINGS} in one statement: \
+                 insert fewer rows at a time, or use `knex.batchInsert(table, rows, chunkSize)`",
+                bindings.len()
+            ),
+            &format!("{head}…"),
+        ))
+    }
+
     fn note(&mut self, text: &str, bindings: &[Value]) {
+        if !self.statements.is_empty() && !is_data_statement(text) {
+            // DDL may change the column types a cached insert was prepared with.
+            self.statements.clear();
+        }
         if let Some(log) = self.log.as_mut() {
             log.statement(text, bindings);
         }
@@ -148,6 +210,7 @@ impl Db {
         text: &str,
         bindings: &[Value],
     ) -> Result<Vec<Row>, DbError> {
+        Self::check_binding_count(text, bindings)?;
         self.note(text, bindings);
         if let Some((statement, bindings)) = self.typed(text, bindings)? {
             let params: Vec<params::TextParam<'_>> =
@@ -190,10 +253,21 @@ impl Db {
                 })
                 .unwrap_or(0));
         }
+        Self::check_binding_count(&text, &sql.bindings)?;
         self.note(&text, &sql.bindings);
         if let Some((statement, bindings)) = self.typed(&text, &sql.bindings)? {
             let params: Vec<params::TextParam<'_>> =
                 bindings.iter().map(params::TextParam).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            return self
+                .client
+                .execute(&statement, &refs)
+                .map_err(|e| DbError::from_pg(e, &text));
+        }
+        if let Some(statement) = self.cached(&text, sql.bindings.len())? {
+            let params: Vec<params::TextParam<'_>> =
+                sql.bindings.iter().map(params::TextParam).collect();
             let refs: Vec<&(dyn ToSql + Sync)> =
                 params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
             return self
@@ -248,6 +322,40 @@ impl Db {
             })
             .collect();
         Ok(Some((statement, resolved)))
+    }
+
+    /// The prepared statement for a large insert that returns nothing, prepared
+    /// on first use. A seed sends the same 1,000-row insert text again and again
+    /// (only the values differ), and the server's parse of thousands of
+    /// parameters costs more than the insert itself; a prepared statement is
+    /// parsed once. Statements that return rows are never cached (a later DDL
+    /// could change their result type), and any DDL empties the cache.
+    fn cached(
+        &mut self,
+        text: &str,
+        bindings: usize,
+    ) -> Result<Option<postgres::Statement>, DbError> {
+        let insert = text
+            .get(..12)
+            .is_some_and(|head| head.eq_ignore_ascii_case("insert into "));
+        if bindings < CACHE_MIN_BINDINGS || !insert || text.contains(" returning ") {
+            return Ok(None);
+        }
+        if let Some(at) = self.statements.iter().position(|(t, _)| t == text) {
+            let entry = self.statements.remove(at);
+            let statement = entry.1.clone();
+            self.statements.push(entry);
+            return Ok(Some(statement));
+        }
+        let statement = self
+            .client
+            .prepare(text)
+            .map_err(|e| DbError::from_pg(e, text))?;
+        if self.statements.len() >= CACHED_STATEMENTS {
+            self.statements.remove(0);
+        }
+        self.statements.push((text.to_string(), statement.clone()));
+        Ok(Some(statement))
     }
 
     /// Streams rows already in `COPY`'s text format through `statement`

@@ -64,8 +64,20 @@ impl UserData for Ref {
 pub struct JsonValue(pub serde_json::Value);
 impl UserData for JsonValue {}
 
+/// The one `knex.null` of a Lua state (every `knex` table and `trx` shares it,
+/// so fast paths can recognise it by identity).
+pub fn null_value(lua: &Lua) -> mlua::Result<AnyUserData> {
+    const KEY: &str = "vectra_db.knex_null";
+    if let LuaValue::UserData(ud) = lua.named_registry_value::<LuaValue>(KEY)? {
+        return Ok(ud);
+    }
+    let ud = lua.create_userdata(NullMarker)?;
+    lua.set_named_registry_value(KEY, &ud)?;
+    Ok(ud)
+}
+
 pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
-    knex.raw_set("null", lua.create_userdata(NullMarker)?)?;
+    knex.raw_set("null", null_value(lua)?)?;
     let fns = lua.create_table()?;
     module_fn(lua, &fns, "now", |lua, precision: Option<i64>| {
         let sql = match precision {
@@ -262,14 +274,23 @@ pub fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
         Value::Array(items) => {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
-                t.raw_set(i + 1, to_lua(lua, item)?)?;
+                t.raw_set(i + 1, element(lua, to_lua(lua, item)?)?)?;
             }
             LuaValue::Table(t)
         }
     })
 }
 
-/// JSON to Lua: integers stay integers, `null` is nil (absent from tables).
+/// An array element: NULL is `knex.null`, since a nil would end the Lua sequence.
+fn element(lua: &Lua, v: LuaValue) -> mlua::Result<LuaValue> {
+    Ok(match v {
+        LuaValue::Nil => LuaValue::UserData(null_value(lua)?),
+        other => other,
+    })
+}
+
+/// JSON to Lua: integers stay integers; `null` is absent from an object and
+/// `knex.null` in an array.
 fn json_to_lua(lua: &Lua, j: &serde_json::Value) -> mlua::Result<LuaValue> {
     Ok(match j {
         serde_json::Value::Null => LuaValue::Nil,
@@ -282,7 +303,7 @@ fn json_to_lua(lua: &Lua, j: &serde_json::Value) -> mlua::Result<LuaValue> {
         serde_json::Value::Array(items) => {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
-                t.raw_set(i + 1, json_to_lua(lua, item)?)?;
+                t.raw_set(i + 1, element(lua, json_to_lua(lua, item)?)?)?;
             }
             LuaValue::Table(t)
         }

@@ -40,7 +40,10 @@ impl From<Value> for RawBinding {
 /// Why a raw fragment could not be compiled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RawError {
-    #[error("`knex.raw` has {placeholders} placeholder(s) but {bindings} binding(s)")]
+    #[error(
+        "`knex.raw` has {placeholders} placeholder(s) but {bindings} binding(s){}",
+        if bindings < placeholders { " (a nil ends a Lua list: use `knex.null` for NULL)" } else { "" }
+    )]
     BindingCount {
         placeholders: usize,
         bindings: usize,
@@ -299,6 +302,21 @@ fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .map(|p| p + from)
 }
 
+/// True when `sql` holds more than one statement (a `;` in code before the end).
+pub fn is_multi_statement(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    code_spans(sql).iter().any(|&(start, end)| {
+        bytes[start..end].iter().enumerate().any(|(i, &b)| {
+            b == b';'
+                && !sql[start + i + 1..]
+                    .trim()
+                    .trim_matches(';')
+                    .trim()
+                    .is_empty()
+        })
+    })
+}
+
 /// Numbers the `?` placeholders `$1…$n` from left to right and unescapes `\?`.
 /// Quoted identifiers, literals, dollar-quoted bodies and comments are copied as they are.
 pub fn to_positional(sql: &str) -> String {
@@ -431,6 +449,16 @@ mod tests {
         .unwrap();
         assert_eq!(raw.sql, "select ?, ?::int, \"x\".\"y\", '10:30', :missing");
         assert_eq!(raw.bindings, vec![Value::Int(1), Value::Int(1)]);
+    }
+
+    #[test]
+    fn multi_statements_are_recognised() {
+        assert!(is_multi_statement("create table a (); create table b ()"));
+        assert!(!is_multi_statement("select 1;"));
+        assert!(!is_multi_statement("select ';' as x"));
+        assert!(!is_multi_statement(
+            "create function f() returns int as $$ select 1; $$ language sql"
+        ));
     }
 
     #[test]

@@ -150,7 +150,8 @@ pub fn encode_copy_rows(rows: &[Vec<(String, Operand)>], out: &mut Vec<u8>) {
     }
 }
 
-fn escape_copy(bytes: &[u8], out: &mut Vec<u8>) {
+/// Escapes one field for `COPY`'s text format.
+pub fn escape_copy(bytes: &[u8], out: &mut Vec<u8>) {
     for &b in bytes {
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),

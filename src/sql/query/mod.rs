@@ -10,7 +10,7 @@
 mod batch;
 mod compile;
 
-pub use batch::{encode_copy_rows, BatchInsert, BatchStep};
+pub use batch::{encode_copy_rows, escape_copy, BatchInsert, BatchStep};
 pub use compile::{operator, QueryError};
 
 use crate::sql::{Raw, Value};

@@ -1,0 +1,550 @@
+---@meta knex
+-- LuaLS definitions for the `knex` value passed to `up(knex)`, `down(knex)` and
+-- `seed(knex)`: queries (lazy until `:run()`), `knex.raw`, `knex.batchInsert`,
+-- `knex.transaction` and values. `knex.schema` (runs immediately) is typed in
+-- `schema.lua`. See docs/lua-api/query.md.
+
+---SQL NULL (`knex.null`): a Lua table cannot hold nil.
+---@class KnexNull
+
+---A fragment of SQL inlined where it is used (`knex.fn.now()`).
+---@class KnexFragment
+
+---Any value a statement can bind: string, number, boolean, table (JSON, or an
+---array for array columns), `knex.null`, `knex.raw(...)`, `knex.fn.now()`,
+---`knex.ref(...)` or a query (a subquery).
+---@alias KnexValue string|number|boolean|table|KnexNull|KnexFragment|RawQuery|KnexRef|QueryBuilder
+
+---@alias KnexColumns string|string[]
+
+---A table name, a query (`knex("users"):as("u")`) or `knex.raw(...)`.
+---@alias KnexSource string|QueryBuilder|RawQuery
+
+---@class KnexFn
+local KnexFn = {}
+
+---`CURRENT_TIMESTAMP` (or `CURRENT_TIMESTAMP(precision)`).
+---@param precision? integer
+---@return KnexFragment
+function KnexFn.now(precision) end
+
+---`(gen_random_uuid())`.
+---@return KnexFragment
+function KnexFn.uuid() end
+
+---A column reference (`knex.ref("users.id")`): quoted, never bound.
+---@class KnexRef
+local KnexRef = {}
+
+---@param alias string
+---@return KnexRef
+function KnexRef:as(alias) end
+
+---@param schema string
+---@return KnexRef
+function KnexRef:withSchema(schema) end
+
+---The `knex` module. Call it to start a query: `knex("users"):where("id", 1):first():run()`.
+---@class Knex
+---@overload fun(table?: KnexSource): QueryBuilder
+---@field schema SchemaBuilder Schema statements; they run when called.
+---@field null KnexNull SQL NULL.
+---@field fn KnexFn SQL functions: `knex.fn.now()`, `knex.fn.uuid()`.
+local knex = {}
+
+---Raw SQL with `?` (value), `??` (identifier), `:name` / `:name:` (named) placeholders;
+---`\\?` is a literal question mark. A value until `:run()` or used inside another statement.
+---@param sql string
+---@param bindings? KnexValue[]|table<string, KnexValue>|KnexValue
+---@return RawQuery
+function knex.raw(sql, bindings) end
+
+---Inserts many rows in chunks (default 1000) inside the current transaction;
+---without `:returning()` it streams them with `COPY`. A value until `:run()`.
+---@param table string
+---@param rows table<string, KnexValue>[]
+---@param chunkSize? integer
+---@return BatchInsert
+function knex.batchInsert(table, rows, chunkSize) end
+
+---Runs `fn(trx)` in a savepoint: an error inside rolls back to it and is re-raised.
+---Returns what `fn` returns. `trx` works like `knex`.
+---@generic T
+---@param fn fun(trx: Knex): T
+---@return T
+function knex.transaction(fn) end
+
+---Starts a query with a select list: `knex.select("id"):from("users")`.
+---@param ... KnexColumns|table<string, string>|RawQuery|KnexRef|QueryBuilder
+---@return QueryBuilder
+function knex.select(...) end
+
+---@param source KnexSource
+---@return QueryBuilder
+function knex.from(source) end
+
+---@param table string
+---@return QueryBuilder
+function knex.table(table) end
+
+---@param table string
+---@return QueryBuilder
+function knex.into(table) end
+
+---Starts a query with a CTE: `knex.with("w", knex("users")):select("*"):from("w")`.
+---@param name string
+---@param columnsOrQuery string[]|QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
+---@param query? QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
+---@return QueryBuilder
+function knex.with(name, columnsOrQuery, query) end
+
+---@param name string
+---@param columnsOrQuery string[]|QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
+---@param query? QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
+---@return QueryBuilder
+function knex.withRecursive(name, columnsOrQuery, query) end
+
+---@param schema string
+---@return QueryBuilder
+function knex.withSchema(schema) end
+
+---An empty query (same as `knex()`).
+---@return QueryBuilder
+function knex.queryBuilder() end
+
+---@param column string
+---@return KnexRef
+function knex.ref(column) end
+
+---Forces JSON for a sequence (and `[]` for an empty table).
+---@param t? any[]
+---@return KnexFragment
+function knex.jsonArray(t) end
+
+---Forces a JSON object (and `{}` for an empty table).
+---@param t? table<string, any>
+---@return KnexFragment
+function knex.jsonObject(t) end
+
+---A `knex.raw(...)` value.
+---@class RawQuery
+local RawQuery = {}
+
+---Runs it; returns the rows (an array of tables keyed by column).
+---@return table[]
+function RawQuery:run() end
+
+---@return { sql: string, bindings: any[] }
+function RawQuery:toSQL() end
+
+---A `knex.batchInsert(...)` value.
+---@class BatchInsert
+local BatchInsert = {}
+
+---@param columns KnexColumns
+---@return BatchInsert
+function BatchInsert:returning(columns) end
+
+---Runs it; returns the number of rows inserted, or the returned rows.
+---@return integer|table[]
+function BatchInsert:run() end
+
+---The statements it would send (`COPY … FROM STDIN` or inserts).
+---@return { sql: string, bindings: any[] }[]
+function BatchInsert:toSQL() end
+
+---The argument of a join callback: `join("a", function(j) j:on("users.id", "a.uid") end)`.
+---@class JoinClause
+local JoinClause = {}
+
+---@param first string|RawQuery|fun(j: JoinClause)
+---@param operatorOrSecond? string|RawQuery
+---@param second? string|RawQuery
+---@return JoinClause
+function JoinClause:on(first, operatorOrSecond, second) end
+---@return JoinClause
+function JoinClause:andOn(first, operatorOrSecond, second) end
+---@return JoinClause
+function JoinClause:orOn(first, operatorOrSecond, second) end
+---Compares a column with a bound value.
+---@param column string
+---@param operatorOrValue any
+---@param value? KnexValue
+---@return JoinClause
+function JoinClause:onVal(column, operatorOrValue, value) end
+---@return JoinClause
+function JoinClause:andOnVal(column, operatorOrValue, value) end
+---@return JoinClause
+function JoinClause:orOnVal(column, operatorOrValue, value) end
+---@param column string
+---@param values KnexValue[]|QueryBuilder
+---@return JoinClause
+function JoinClause:onIn(column, values) end
+---@return JoinClause
+function JoinClause:andOnIn(column, values) end
+---@return JoinClause
+function JoinClause:orOnIn(column, values) end
+---@return JoinClause
+function JoinClause:onNotIn(column, values) end
+---@return JoinClause
+function JoinClause:orOnNotIn(column, values) end
+---@param column string
+---@return JoinClause
+function JoinClause:onNull(column) end
+---@return JoinClause
+function JoinClause:andOnNull(column) end
+---@return JoinClause
+function JoinClause:orOnNull(column) end
+---@return JoinClause
+function JoinClause:onNotNull(column) end
+---@return JoinClause
+function JoinClause:andOnNotNull(column) end
+---@return JoinClause
+function JoinClause:orOnNotNull(column) end
+---@param column string
+---@param range KnexValue[]
+---@return JoinClause
+function JoinClause:onBetween(column, range) end
+---@return JoinClause
+function JoinClause:orOnBetween(column, range) end
+---@return JoinClause
+function JoinClause:onNotBetween(column, range) end
+---@return JoinClause
+function JoinClause:orOnNotBetween(column, range) end
+
+---A query: every method but `run`, `toSQL` and `modify`'s callback returns the
+---same builder. Nothing is sent until `:run()`.
+---@class QueryBuilder
+local QueryBuilder = {}
+
+---@alias WhereArg string|table<string, KnexValue>|fun(q: QueryBuilder)|RawQuery
+
+---@param ... KnexColumns|table<string, string>|RawQuery|KnexRef|QueryBuilder
+---@return QueryBuilder
+function QueryBuilder:select(...) end
+---@return QueryBuilder
+function QueryBuilder:column(...) end
+---@return QueryBuilder
+function QueryBuilder:columns(...) end
+---@return QueryBuilder
+function QueryBuilder:distinct(...) end
+---@param ... KnexColumns
+---@return QueryBuilder
+function QueryBuilder:distinctOn(...) end
+---`limit 1`; `:run()` returns one row or nil.
+---@param ... KnexColumns
+---@return QueryBuilder
+function QueryBuilder:first(...) end
+---`:run()` returns an array of the column's values.
+---@param column string
+---@return QueryBuilder
+function QueryBuilder:pluck(column) end
+---@param column? string|table<string, string>|RawQuery  `"id as n"` or `{ n = "id" }` alias the result
+---@return QueryBuilder
+function QueryBuilder:count(column) end
+---@return QueryBuilder
+function QueryBuilder:countDistinct(column) end
+---@return QueryBuilder
+function QueryBuilder:min(column) end
+---@return QueryBuilder
+function QueryBuilder:max(column) end
+---@return QueryBuilder
+function QueryBuilder:sum(column) end
+---@return QueryBuilder
+function QueryBuilder:sumDistinct(column) end
+---@return QueryBuilder
+function QueryBuilder:avg(column) end
+---@return QueryBuilder
+function QueryBuilder:avgDistinct(column) end
+---@param source KnexSource
+---@return QueryBuilder
+function QueryBuilder:from(source) end
+---@param table string
+---@return QueryBuilder
+function QueryBuilder:into(table) end
+---@param table string
+---@return QueryBuilder
+function QueryBuilder:table(table) end
+---@param schema string
+---@return QueryBuilder
+function QueryBuilder:withSchema(schema) end
+---The alias this query gets as a subquery.
+---@param alias string
+---@return QueryBuilder
+function QueryBuilder:as(alias) end
+
+---`where(col, value)`, `where(col, op, value)`, `where({ col = value })`, `where(function(q) … end)`.
+---@param column WhereArg
+---@param operatorOrValue? KnexValue
+---@param value? KnexValue
+---@return QueryBuilder
+function QueryBuilder:where(column, operatorOrValue, value) end
+---@return QueryBuilder
+function QueryBuilder:andWhere(column, operatorOrValue, value) end
+---@return QueryBuilder
+function QueryBuilder:orWhere(column, operatorOrValue, value) end
+---@return QueryBuilder
+function QueryBuilder:whereNot(column, operatorOrValue, value) end
+---@return QueryBuilder
+function QueryBuilder:andWhereNot(column, operatorOrValue, value) end
+---@return QueryBuilder
+function QueryBuilder:orWhereNot(column, operatorOrValue, value) end
+---@param column string|string[]
+---@param values KnexValue[]|KnexValue[][]|QueryBuilder|RawQuery|fun(q: QueryBuilder)
+---@return QueryBuilder
+function QueryBuilder:whereIn(column, values) end
+---@return QueryBuilder
+function QueryBuilder:orWhereIn(column, values) end
+---@return QueryBuilder
+function QueryBuilder:whereNotIn(column, values) end
+---@return QueryBuilder
+function QueryBuilder:orWhereNotIn(column, values) end
+---@param column string
+---@return QueryBuilder
+function QueryBuilder:whereNull(column) end
+---@return QueryBuilder
+function QueryBuilder:orWhereNull(column) end
+---@return QueryBuilder
+function QueryBuilder:whereNotNull(column) end
+---@return QueryBuilder
+function QueryBuilder:orWhereNotNull(column) end
+---@param column string
+---@param range KnexValue[] `{ low, high }`
+---@return QueryBuilder
+function QueryBuilder:whereBetween(column, range) end
+---@return QueryBuilder
+function QueryBuilder:orWhereBetween(column, range) end
+---@return QueryBuilder
+function QueryBuilder:whereNotBetween(column, range) end
+---@return QueryBuilder
+function QueryBuilder:orWhereNotBetween(column, range) end
+---@param column string|RawQuery
+---@param pattern string
+---@return QueryBuilder
+function QueryBuilder:whereLike(column, pattern) end
+---@return QueryBuilder
+function QueryBuilder:orWhereLike(column, pattern) end
+---@return QueryBuilder
+function QueryBuilder:whereILike(column, pattern) end
+---@return QueryBuilder
+function QueryBuilder:orWhereILike(column, pattern) end
+---@param query QueryBuilder|RawQuery|fun(q: QueryBuilder)
+---@return QueryBuilder
+function QueryBuilder:whereExists(query) end
+---@return QueryBuilder
+function QueryBuilder:orWhereExists(query) end
+---@return QueryBuilder
+function QueryBuilder:whereNotExists(query) end
+---@return QueryBuilder
+function QueryBuilder:orWhereNotExists(query) end
+---@param sql string
+---@param bindings? KnexValue[]|table<string, KnexValue>
+---@return QueryBuilder
+function QueryBuilder:whereRaw(sql, bindings) end
+---@return QueryBuilder
+function QueryBuilder:orWhereRaw(sql, bindings) end
+---@param first string
+---@param operatorOrSecond string
+---@param second? string
+---@return QueryBuilder
+function QueryBuilder:whereColumn(first, operatorOrSecond, second) end
+---@return QueryBuilder
+function QueryBuilder:orWhereColumn(first, operatorOrSecond, second) end
+---@param column string
+---@param path string
+---@param operator string
+---@param value KnexValue
+---@return QueryBuilder
+function QueryBuilder:whereJsonPath(column, path, operator, value) end
+---@param column string
+---@param value table
+---@return QueryBuilder
+function QueryBuilder:whereJsonObject(column, value) end
+---@return QueryBuilder
+function QueryBuilder:whereJsonSupersetOf(column, value) end
+---@return QueryBuilder
+function QueryBuilder:whereJsonSubsetOf(column, value) end
+
+---@param table KnexSource
+---@param first string|RawQuery|fun(j: JoinClause)
+---@param operatorOrSecond? string|RawQuery
+---@param second? string|RawQuery
+---@return QueryBuilder
+function QueryBuilder:join(table, first, operatorOrSecond, second) end
+---@return QueryBuilder
+function QueryBuilder:innerJoin(table, first, operatorOrSecond, second) end
+---@return QueryBuilder
+function QueryBuilder:leftJoin(table, first, operatorOrSecond, second) end
+---@return QueryBuilder
+function QueryBuilder:leftOuterJoin(table, first, operatorOrSecond, second) end
+---@return QueryBuilder
+function QueryBuilder:rightJoin(table, first, operatorOrSecond, second) end
+---@return QueryBuilder
+function QueryBuilder:rightOuterJoin(table, first, operatorOrSecond, second) end
+---@return QueryBuilder
+function QueryBuilder:fullOuterJoin(table, first, operatorOrSecond, second) end
+---@param table KnexSource
+---@return QueryBuilder
+function QueryBuilder:crossJoin(table) end
+---@param sql string
+---@param bindings? KnexValue[]
+---@return QueryBuilder
+function QueryBuilder:joinRaw(sql, bindings) end
+
+---@param column string|RawQuery|({ column: string, order?: "asc"|"desc", nulls?: "first"|"last" }|string)[]
+---@param direction? "asc"|"desc"
+---@param nulls? "first"|"last"
+---@return QueryBuilder
+function QueryBuilder:orderBy(column, direction, nulls) end
+---@return QueryBuilder
+function QueryBuilder:orderByRaw(sql, bindings) end
+---@param ... KnexColumns|RawQuery
+---@return QueryBuilder
+function QueryBuilder:groupBy(...) end
+---@return QueryBuilder
+function QueryBuilder:groupByRaw(sql, bindings) end
+---@return QueryBuilder
+function QueryBuilder:having(column, operatorOrValue, value) end
+---@return QueryBuilder
+function QueryBuilder:orHaving(column, operatorOrValue, value) end
+---@return QueryBuilder
+function QueryBuilder:havingRaw(sql, bindings) end
+---@return QueryBuilder
+function QueryBuilder:orHavingRaw(sql, bindings) end
+---@return QueryBuilder
+function QueryBuilder:havingIn(column, values) end
+---@return QueryBuilder
+function QueryBuilder:havingNotIn(column, values) end
+---@return QueryBuilder
+function QueryBuilder:havingNull(column) end
+---@return QueryBuilder
+function QueryBuilder:havingNotNull(column) end
+---@return QueryBuilder
+function QueryBuilder:havingBetween(column, range) end
+---@return QueryBuilder
+function QueryBuilder:havingNotBetween(column, range) end
+---@param n integer|nil nil removes the limit
+---@param options? { skipBinding?: boolean }
+---@return QueryBuilder
+function QueryBuilder:limit(n, options) end
+---@param n integer|nil
+---@return QueryBuilder
+function QueryBuilder:offset(n) end
+
+---One row `{ col = value }`, a list of rows, or a query (insert … select). An
+---empty table inserts nothing; `{ {} }` inserts one row of defaults.
+---@param data table<string, KnexValue>|table<string, KnexValue>[]|QueryBuilder
+---@param returning? KnexColumns
+---@return QueryBuilder
+function QueryBuilder:insert(data, returning) end
+---`update({ col = value })` or `update(col, value)`.
+---@param data table<string, KnexValue>|string
+---@param value? KnexValue
+---@param returning? KnexColumns
+---@return QueryBuilder
+function QueryBuilder:update(data, value, returning) end
+---@param returning? KnexColumns
+---@return QueryBuilder
+function QueryBuilder:del(returning) end
+---@param returning? KnexColumns
+---@return QueryBuilder
+function QueryBuilder:delete(returning) end
+---`truncate "t" restart identity`.
+---@return QueryBuilder
+function QueryBuilder:truncate() end
+---@param columns KnexColumns
+---@return QueryBuilder
+function QueryBuilder:returning(columns) end
+---@param target? KnexColumns|RawQuery
+---@return QueryBuilder
+function QueryBuilder:onConflict(target) end
+---No argument: every inserted column; a list: those columns; a table: those values.
+---@param update? string[]|table<string, KnexValue>
+---@return QueryBuilder
+function QueryBuilder:merge(update) end
+---@return QueryBuilder
+function QueryBuilder:ignore() end
+---@param column string|table<string, number>
+---@param amount? number
+---@return QueryBuilder
+function QueryBuilder:increment(column, amount) end
+---@return QueryBuilder
+function QueryBuilder:decrement(column, amount) end
+---@param table string
+---@return QueryBuilder
+function QueryBuilder:updateFrom(table) end
+---Not supported on PostgreSQL (as in Knex): raises an error naming `onConflict():merge()`.
+---@return QueryBuilder
+function QueryBuilder:upsert(data) end
+
+---@param name string
+---@param columnsOrQuery string[]|QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
+---@param query? QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
+---@return QueryBuilder
+function QueryBuilder:with(name, columnsOrQuery, query) end
+---@return QueryBuilder
+function QueryBuilder:withRecursive(name, columnsOrQuery, query) end
+---@return QueryBuilder
+function QueryBuilder:withMaterialized(name, columnsOrQuery, query) end
+---@return QueryBuilder
+function QueryBuilder:withNotMaterialized(name, columnsOrQuery, query) end
+---@param queries QueryBuilder|RawQuery|fun(q: QueryBuilder)|(QueryBuilder|RawQuery)[]
+---@param wrap? boolean
+---@return QueryBuilder
+function QueryBuilder:union(queries, wrap) end
+---@return QueryBuilder
+function QueryBuilder:unionAll(queries, wrap) end
+
+---@param ... string tables (`for update of …`)
+---@return QueryBuilder
+function QueryBuilder:forUpdate(...) end
+---@return QueryBuilder
+function QueryBuilder:forShare(...) end
+---@return QueryBuilder
+function QueryBuilder:forNoKeyUpdate(...) end
+---@return QueryBuilder
+function QueryBuilder:forKeyShare(...) end
+---@return QueryBuilder
+function QueryBuilder:skipLocked() end
+---@return QueryBuilder
+function QueryBuilder:noWait() end
+
+---@return QueryBuilder
+function QueryBuilder:clearSelect() end
+---@return QueryBuilder
+function QueryBuilder:clearWhere() end
+---@return QueryBuilder
+function QueryBuilder:clearOrder() end
+---@return QueryBuilder
+function QueryBuilder:clearGroup() end
+---@return QueryBuilder
+function QueryBuilder:clearHaving() end
+---Calls `fn(query, ...)` and returns the query.
+---@param fn fun(q: QueryBuilder, ...)
+---@return QueryBuilder
+function QueryBuilder:modify(fn, ...) end
+---Accepted for compatibility; it does not limit the query.
+---@return QueryBuilder
+function QueryBuilder:timeout(ms, options) end
+---Accepted for compatibility: every statement already runs in the run's transaction.
+---@return QueryBuilder
+function QueryBuilder:transacting(trx) end
+---@param column string
+---@param path string
+---@param alias? string
+---@return QueryBuilder
+function QueryBuilder:jsonExtract(column, path, alias) end
+---`:run()` returns `{ [column] = { type, maxLength, nullable, defaultValue } }`, or one entry.
+---@param column? string
+---@return QueryBuilder
+function QueryBuilder:columnInfo(column) end
+
+---The SQL without running it.
+---@return { sql: string, bindings: any[], method: string }
+function QueryBuilder:toSQL() end
+---Runs the query. Selects and writes with `returning`: rows. After `first`: one row
+---or nil. After `pluck`: an array of values. Writes without `returning`: the row count.
+---@return table[]|table|any[]|integer|nil
+function QueryBuilder:run() end
+
+return knex
