@@ -250,7 +250,7 @@ row!(
 // 5.1: createView('v_users', v => { v.columns(['id','name']); v.as(knex('users').select('id','name').where('active', true)); })
 row!(
     r5_1_createview_v_users_v_v_columns_id_name_v_as_knex_users_selec,
-    r##"knex.schema:createView('v_users', function(v) v:columns({'id','name'}); v:as(knex.raw('select ??, ?? from ?? where ?? = ?', {'id', 'name', 'users', 'active', true})) end)"##,
+    r##"knex.schema:createView('v_users', function(v) v:columns({'id','name'}); v:as(knex('users'):select('id','name'):where('active', true)) end)"##,
     [
         r##"create view "v_users" ("id", "name") as select "id", "name" from "users" where "active" = true"##,
     ]
@@ -258,37 +258,37 @@ row!(
 // 5.1: createView('v', v => v.as(knex('users').select('id')))  (no columns)
 row!(
     r5_1_createview_v_v_v_as_knex_users_select_id,
-    r##"knex.schema:createView('v', function(v) v:as(knex.raw('select "id" from "users"')) end)"##,
+    r##"knex.schema:createView('v', function(v) v:as(knex('users'):select('id')) end)"##,
     [r##"create view "v" as select "id" from "users""##,]
 );
 // 5.1: createViewOrReplace('v', v => { v.columns(['id']); v.as(knex('users').select('id')); })
 row!(
     r5_1_createvieworreplace_v_v_v_columns_id_v_as_knex_users_select,
-    r##"knex.schema:createViewOrReplace('v', function(v) v:columns({'id'}); v:as(knex.raw('select "id" from "users"')) end)"##,
+    r##"knex.schema:createViewOrReplace('v', function(v) v:columns({'id'}); v:as(knex('users'):select('id')) end)"##,
     [r##"create or replace view "v" ("id") as select "id" from "users""##,]
 );
 // 5.1: createView('v', v => { v.as(knex('users').select('id')); v.checkOption(); })
 row!(
     r5_1_createview_v_v_v_as_knex_users_select_id_v_checkoption,
-    r##"knex.schema:createView('v', function(v) v:as(knex.raw('select "id" from "users"')); v:checkOption() end)"##,
+    r##"knex.schema:createView('v', function(v) v:as(knex('users'):select('id')); v:checkOption() end)"##,
     [r##"create view "v" as select "id" from "users" with check option"##,]
 );
 // 5.1: createView('v', v => { v.as(knex('users').select('id')); v.localCheckOption(); })
 row!(
     r5_1_createview_v_v_v_as_knex_users_select_id_v_localcheckoption,
-    r##"knex.schema:createView('v', function(v) v:as(knex.raw('select "id" from "users"')); v:localCheckOption() end)"##,
+    r##"knex.schema:createView('v', function(v) v:as(knex('users'):select('id')); v:localCheckOption() end)"##,
     [r##"create view "v" as select "id" from "users" with local check option"##,]
 );
 // 5.1: createView('v', v => { v.as(knex('users').select('id')); v.cascadedCheckOption(); })
 row!(
     r5_1_createview_v_v_v_as_knex_users_select_id_v_cascadedcheckopti,
-    r##"knex.schema:createView('v', function(v) v:as(knex.raw('select "id" from "users"')); v:cascadedCheckOption() end)"##,
+    r##"knex.schema:createView('v', function(v) v:as(knex('users'):select('id')); v:cascadedCheckOption() end)"##,
     [r##"create view "v" as select "id" from "users" with cascaded check option"##,]
 );
 // 5.1: createMaterializedView('mv', v => { v.columns(['id']); v.as(knex('users').select('id')); })
 row!(
     r5_1_creatematerializedview_mv_v_v_columns_id_v_as_knex_users_sel,
-    r##"knex.schema:createMaterializedView('mv', function(v) v:columns({'id'}); v:as(knex.raw('select "id" from "users"')) end)"##,
+    r##"knex.schema:createMaterializedView('mv', function(v) v:columns({'id'}); v:as(knex('users'):select('id')) end)"##,
     [r##"create materialized view "mv" ("id") as select "id" from "users""##,]
 );
 // 5.1: refreshMaterializedView('mv')
@@ -348,7 +348,7 @@ row!(
 // 5.1: withSchema('app').createView('v', v => v.as(knex('users').select('id')))
 row!(
     r5_1_withschema_app_createview_v_v_v_as_knex_users_select_id,
-    r##"knex.schema:withSchema('app'):createView('v', function(v) v:as(knex.raw('select "id" from "users"')) end)"##,
+    r##"knex.schema:withSchema('app'):createView('v', function(v) v:as(knex('users'):select('id')) end)"##,
     [r##"create view "app"."v" as select "id" from "users""##,]
 );
 // 5.1: createTable('a', t => { t.increments(); }).createTable('b', t => { t.increments(); t.integer('a_id').references('a.id'); })  (chained)
@@ -1280,7 +1280,7 @@ row!(
 // 5.5: t.unique(['a'], { indexName: 'u_a_active', predicate: knex.whereNotNull('a') })
 row!(
     r5_5_t_unique_a_indexname_u_a_active_predicate_knex_wherenotnull,
-    r##"knex.schema:createTable('t', function(t) t:integer('a'); t:unique({'a'}, { indexName = 'u_a_active', predicate = knex.raw('?? is not null', {'a'}) }) end)"##,
+    r##"knex.schema:createTable('t', function(t) t:integer('a'); t:unique({'a'}, { indexName = 'u_a_active', predicate = knex.whereNotNull('a') }) end)"##,
     [
         r##"create table "t" ("a" integer)"##,
         r##"create unique index "u_a_active" on "t" ("a") where "a" is not null"##,
@@ -1325,7 +1325,7 @@ row!(
 // 5.5: t.index(['a'], 'ix_a', { storageEngineIndexType: 'btree', predicate: knex.whereNotNull('a') })
 row!(
     r5_5_t_index_a_ix_a_storageengineindextype_btree_predicate_knex_w,
-    r##"knex.schema:createTable('t', function(t) t:integer('a'); t:index({'a'}, 'ix_a', { storageEngineIndexType = 'btree', predicate = knex.raw('?? is not null', {'a'}) }) end)"##,
+    r##"knex.schema:createTable('t', function(t) t:integer('a'); t:index({'a'}, 'ix_a', { storageEngineIndexType = 'btree', predicate = knex.whereNotNull('a') }) end)"##,
     [
         r##"create table "t" ("a" integer)"##,
         r##"create index "ix_a" on "t" using btree ("a") where "a" is not null"##,
@@ -1335,7 +1335,7 @@ row!(
 // DIFFERENCE: Knex drops the predicate's bindings (`there is no parameter $1`); they are written in as literals
 row!(
     r5_5_t_index_a_ix_a_predicate_knex_where_a_5_andwhere_b_x,
-    r##"knex.schema:createTable('t', function(t) t:integer('a'); t:index({'a'}, 'ix_a', { predicate = knex.raw('?? > ? and ?? = ?', {'a', 5, 'b', 'x'}) }) end)"##,
+    r##"knex.schema:createTable('t', function(t) t:integer('a'); t:index({'a'}, 'ix_a', { predicate = knex.where('a', '>', 5):where('b', 'x') }) end)"##,
     [
         r##"create table "t" ("a" integer)"##,
         r##"create index "ix_a" on "t" ("a") where "a" > 5 and "b" = 'x'"##,

@@ -108,6 +108,30 @@ function knex.withRecursive(name, columnsOrQuery, query) end
 ---@return QueryBuilder
 function knex.withSchema(schema) end
 
+---Where-only queries, as Knex's index predicates take them:
+---`t:index({ "a" }, "ix_a", { predicate = knex.whereNotNull("a") })`.
+---Each starts a query and calls the method of the same name on it.
+---@return QueryBuilder
+function knex.where(...) end
+---@return QueryBuilder
+function knex.whereNot(...) end
+---@return QueryBuilder
+function knex.whereNull(column) end
+---@return QueryBuilder
+function knex.whereNotNull(column) end
+---@return QueryBuilder
+function knex.whereIn(column, values) end
+---@return QueryBuilder
+function knex.whereNotIn(column, values) end
+---@return QueryBuilder
+function knex.whereBetween(column, range) end
+---@return QueryBuilder
+function knex.whereLike(column, pattern) end
+---@return QueryBuilder
+function knex.whereILike(column, pattern) end
+---@return QueryBuilder
+function knex.whereRaw(sql, bindings) end
+
 ---An empty query (same as `knex()`).
 ---@return QueryBuilder
 function knex.queryBuilder() end

@@ -302,7 +302,9 @@ pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
         },
     )?;
 
-    // Module-level starts of a query: `knex.select("id"):from("users")`, …
+    // Module-level starts of a query: `knex.select("id"):from("users")`, and
+    // the where-only queries Knex takes as index predicates
+    // (`predicate = knex.whereNotNull("a")`).
     for name in [
         "select",
         "from",
@@ -311,6 +313,16 @@ pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
         "with",
         "withRecursive",
         "withSchema",
+        "where",
+        "whereNot",
+        "whereNull",
+        "whereNotNull",
+        "whereIn",
+        "whereNotIn",
+        "whereBetween",
+        "whereLike",
+        "whereILike",
+        "whereRaw",
     ] {
         let start: Function = lua.create_function(move |lua, args: MultiValue| {
             let ud = lua.create_userdata(QueryBuilder::tracked(lua, Query::default()))?;
