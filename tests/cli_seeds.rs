@@ -142,3 +142,17 @@ fn seed_make_uses_the_template_and_refuses_to_overwrite() {
     assert_eq!(made[0].len(), "YYYYMMDDHHMMSS_gadgets.lua".len());
     p.run(&["seed:run"]).ok().says(&["Ran 2 seed files"]);
 }
+
+#[test]
+fn a_seed_that_forgets_run_names_the_line_and_inserts_nothing() {
+    let db = TestDb::new("seeds_forgot");
+    let p = seeded_project(&db);
+    p.file(
+        "seeds/02_settings.lua",
+        "return {\n  seed = function(knex)\n    knex(\"log\"):insert({ seed = \"ran\" }):run()\n    knex(\"log\"):insert({ seed = \"forgotten\" })\n  end,\n}\n",
+    );
+    p.run(&["seed:run"])
+        .code(1)
+        .says(&["seeds/02_settings.lua:4", "never run", ":run()"]);
+    assert!(log(&db).is_empty(), "rows left behind: {:?}", log(&db));
+}
