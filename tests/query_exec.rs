@@ -5,27 +5,7 @@ mod common;
 
 use vectra_db::lua::{Script, ScriptEnv, ScriptError};
 
-const PRELUDE: &str = r#"
-local function show(v)
-  if type(v) ~= "table" then
-    return (type(v) == "string" and string.format("%q", v) or tostring(v)) .. " (" .. (math.type(v) or type(v)) .. ")"
-  end
-  local parts = {}
-  for k, x in pairs(v) do parts[#parts + 1] = tostring(k) .. "=" .. show(x) end
-  table.sort(parts)
-  return "{" .. table.concat(parts, ", ") .. "}"
-end
-local function same(a, b)
-  if type(a) ~= type(b) or math.type(a) ~= math.type(b) then return false end
-  if type(a) ~= "table" then return a == b end
-  for k, v in pairs(a) do if not same(v, b[k]) then return false end end
-  for k in pairs(b) do if a[k] == nil then return false end end
-  return true
-end
-local function check(got, want)
-  if not same(got, want) then error("got " .. show(got) .. ", want " .. show(want), 2) end
-end
-"#;
+use common::LUA_PRELUDE as PRELUDE;
 
 const USERS: &str = "create table users (id serial primary key, email text unique not null, name text, n int not null default 0, role text default 'member', meta jsonb)";
 

@@ -116,3 +116,27 @@ pub fn with_database(url: &str, db: &str) -> String {
         None => format!("{head}/{db}"),
     }
 }
+
+/// Lua helpers for scripts under test: `check(got, want)` compares deeply
+/// (integer and float kept apart) and fails with both values shown.
+pub const LUA_PRELUDE: &str = r#"
+local function show(v)
+  if type(v) ~= "table" then
+    return (type(v) == "string" and string.format("%q", v) or tostring(v)) .. " (" .. (math.type(v) or type(v)) .. ")"
+  end
+  local parts = {}
+  for k, x in pairs(v) do parts[#parts + 1] = tostring(k) .. "=" .. show(x) end
+  table.sort(parts)
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+local function same(a, b)
+  if type(a) ~= type(b) or math.type(a) ~= math.type(b) then return false end
+  if type(a) ~= "table" then return a == b end
+  for k, v in pairs(a) do if not same(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+local function check(got, want)
+  if not same(got, want) then error("got " .. show(got) .. ", want " .. show(want), 2) end
+end
+"#;
