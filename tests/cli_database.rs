@@ -39,20 +39,7 @@ impl FreshName {
 
     /// A query on the database, first column of each row as text.
     fn strings(&self, sql: &str) -> Vec<String> {
-        vectra_db::db::ConnectTarget::parse(&self.url)
-            .expect("parse url")
-            .connect(&vectra_db::db::ConnectOptions::default())
-            .expect("connect")
-            .simple_query(sql)
-            .expect("query")
-            .into_iter()
-            .filter_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(r) => {
-                    Some(r.get(0).unwrap_or("NULL").to_string())
-                }
-                _ => None,
-            })
-            .collect()
+        common::strings(&self.url, sql)
     }
 
     fn drop_it(&self) {

@@ -63,17 +63,7 @@ impl TestDb {
 
     /// Runs a query and returns the first column of each row as text.
     pub fn strings(&self, sql: &str) -> Vec<String> {
-        self.client()
-            .simple_query(sql)
-            .expect("query")
-            .into_iter()
-            .filter_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(r) => {
-                    Some(r.get(0).unwrap_or("NULL").to_string())
-                }
-                _ => None,
-            })
-            .collect()
+        strings(&self.url, sql)
     }
 
     pub fn table_exists(&self, table: &str) -> bool {
@@ -90,6 +80,22 @@ impl Drop for TestDb {
             ));
         }
     }
+}
+
+/// Runs a query on the database at `url`; the first column of each row as text.
+pub fn strings(url: &str, sql: &str) -> Vec<String> {
+    ConnectTarget::parse(url)
+        .expect("parse url")
+        .connect(&ConnectOptions::default())
+        .expect("connect")
+        .simple_query(sql)
+        .expect("query")
+        .into_iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap_or("NULL").to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn admin_client() -> postgres::Client {
