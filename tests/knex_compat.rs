@@ -241,3 +241,32 @@ fn a_stuck_knex_lock_is_honoured_until_unlocked() {
         .ok()
         .says(&["Batch 1 run: 1 migration"]);
 }
+
+/// A lock table emptied by hand, or holding the extra free rows of Knex's
+/// first-start race, does not block a run; Knex's one row is back afterwards.
+#[test]
+fn an_empty_or_doubled_lock_table_is_repaired_not_reported() {
+    let db = TestDb::new("knex_lock_rows");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a");
+    p.run(&["migrate:latest"]).ok();
+    db.client()
+        .batch_execute("delete from knex_migrations_lock")
+        .expect("empty the lock table");
+    p.table_migration("002_b", "b");
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["Batch 2 run: 1 migration"]);
+    assert_eq!(
+        db.strings("select count(*) || ':' || max(is_locked) from knex_migrations_lock"),
+        vec!["1:0"]
+    );
+
+    db.client()
+        .batch_execute("insert into knex_migrations_lock (is_locked) values (0)")
+        .expect("a second free row");
+    p.table_migration("003_c", "c");
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["Batch 3 run: 1 migration"]);
+}

@@ -198,7 +198,22 @@ impl Ledger {
             "update {} set \"is_locked\" = 1 where \"is_locked\" = 0",
             self.lock_qualified
         )))?;
-        Ok(n == 1)
+        // Knex insists on exactly one row; several free rows (its first-start
+        // race, knex/knex#3538) are as free as one.
+        if n >= 1 {
+            return Ok(true);
+        }
+        // Nothing free: Knex holds it, or the rows were deleted by hand; then
+        // put Knex's one row back (taken now, freed at commit).
+        let rows = db.simple_rows(&format!("select count(*) from {}", self.lock_qualified))?;
+        if rows.first().and_then(|r| r[0].as_deref()) == Some("0") {
+            db.batch(&format!(
+                "insert into {} (\"is_locked\") values (1)",
+                self.lock_qualified
+            ))?;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     pub fn free_knex_lock(&self, db: &mut Db) -> Result<(), DbError> {
