@@ -1,6 +1,6 @@
 //! Plans and runs migration batches against the ledger.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::files::{self, checksum, SourceFile};
@@ -176,7 +176,7 @@ impl<'a> Migrator<'a> {
     fn classify(
         &self,
         snap: &Snapshot,
-        keep: &[usize],
+        keep: &HashSet<usize>,
     ) -> Result<(Status, HashMap<usize, Vec<u8>>), RunnerError> {
         let mut kept = HashMap::new();
         let mut applied = Vec::with_capacity(snap.applied.len());
@@ -224,7 +224,7 @@ impl<'a> Migrator<'a> {
     /// `migrate:list` / `migrate:status`: read only, no lock, creates nothing.
     pub fn status(&mut self) -> Result<Status, RunnerError> {
         let (_, snap) = self.snapshot(false)?;
-        Ok(self.classify(&snap, &[])?.0)
+        Ok(self.classify(&snap, &HashSet::new())?.0)
     }
 
     /// `migrate:currentVersion`: the prefix before `_` of the newest applied name.
@@ -272,10 +272,10 @@ impl<'a> Migrator<'a> {
             Target::Rollback { .. } | Target::Down(_) => Direction::Down,
         };
         let plan = self.plan(target, &snap)?;
-        let keep: Vec<usize> = if direction == Direction::Down {
+        let keep: HashSet<usize> = if direction == Direction::Down {
             plan.iter().filter_map(|step| step.file).collect()
         } else {
-            Vec::new()
+            HashSet::new()
         };
         let started = Instant::now();
         let (status, mut kept) = self.classify(&snap, &keep)?;
@@ -307,7 +307,12 @@ impl<'a> Migrator<'a> {
                 None => file.read()?,
             };
             steps.push(Step {
-                checksum: checksum(&bytes),
+                // Only a new ledger row needs it (classify already hashed the applied ones).
+                checksum: if direction == Direction::Up {
+                    checksum(&bytes)
+                } else {
+                    String::new()
+                },
                 bytes,
                 file: file.clone(),
                 row_id: step.row.map(|r| snap.applied[r].id),
@@ -525,7 +530,7 @@ impl<'a> Migrator<'a> {
 
     fn verify_locked(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
         let (_, snap) = self.snapshot(true)?;
-        let (status, _) = self.classify(&snap, &[])?;
+        let (status, _) = self.classify(&snap, &HashSet::new())?;
         let missing = status.names_in(AppliedState::Missing);
         if !missing.is_empty() && !options.ignore_missing {
             return Err(RunnerError::Missing(missing));
