@@ -624,3 +624,57 @@ fn rollback_all_is_atomic() {
     assert!(db.table_exists("a") && db.table_exists("b"));
     assert_eq!(ledger(&db), vec!["001_a.lua:1", "002_b.lua:2"]);
 }
+
+/// Schema statements are sent ahead of the Lua that follows them; a failure
+/// still names the file and line that sent the statement, even when it comes
+/// to light while a later file runs, and it wins over a later Lua error.
+#[test]
+fn a_failure_of_a_statement_sent_ahead_names_its_own_file_and_line() {
+    let db = TestDb::new("pipelined_fail");
+    let p = Project::new(&db);
+    let create =
+        |t: &str| format!("knex.schema:createTable('{t}', function(t) t:increments() end)");
+    p.migration(
+        "001_a",
+        &format!(
+            "return {{\n  up = function(knex)\n    {}\n  end,\n}}\n",
+            create("a")
+        ),
+    )
+    .migration(
+        "002_dup",
+        &format!(
+            "return {{\n  up = function(knex)\n\n    {}\n  end,\n}}\n",
+            create("a")
+        ),
+    )
+    .migration(
+        "003_later",
+        &format!(
+            "return {{\n  up = function(knex)\n    {}\n    error('later')\n  end,\n}}\n",
+            create("c")
+        ),
+    );
+    let out = p.run(&["migrate:latest"]);
+    out.code(1).says(&[
+        "migrations/002_dup.lua:4",
+        "relation \"a\" already exists",
+        "rolled back",
+    ]);
+    assert!(!out.all().contains("later"), "{out}");
+    assert!(!db.table_exists("a") && !db.table_exists("c"));
+    assert_eq!(
+        db.strings("select count(*) from knex_migrations"),
+        vec!["0"]
+    );
+
+    // A later file that waits for a result (hasTable) reports it the same way.
+    p.migration(
+        "003_later",
+        "return {\n  up = function(knex)\n    assert(knex.schema:hasTable('a'))\n  end,\n}\n",
+    );
+    p.run(&["migrate:latest"])
+        .code(1)
+        .says(&["migrations/002_dup.lua:4", "already exists"]);
+    assert!(!db.table_exists("a"));
+}

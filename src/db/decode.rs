@@ -6,7 +6,6 @@
 //! or unknown type → `Text` (their binary form is their text).
 
 use std::error::Error;
-use std::rc::Rc;
 
 use postgres::types::{FromSql, Kind, Type};
 use postgres_protocol::types as pgt;
@@ -35,7 +34,7 @@ pub fn rows(rows: &[postgres::Row]) -> Result<Vec<Row>, String> {
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
-    let columns: Rc<[String]> = first
+    let columns: std::sync::Arc<[String]> = first
         .columns()
         .iter()
         .map(|c| c.name().to_string())

@@ -12,6 +12,9 @@ pub struct DbError {
     pub hint: Option<String>,
     /// 1-based character position in `sql`, as PostgreSQL reports it.
     pub position: Option<u32>,
+    /// The Lua `file:line` that sent the statement, when it was sent ahead
+    /// (pipelined) and its error surfaced later.
+    pub origin: Option<String>,
 }
 
 impl DbError {
@@ -27,6 +30,7 @@ impl DbError {
                     Some(postgres::error::ErrorPosition::Original(p)) => Some(*p),
                     _ => None,
                 },
+                origin: None,
             },
             None => DbError {
                 sql: sql.to_string(),
@@ -70,6 +74,9 @@ impl fmt::Display for DbError {
         write!(f, "{}", self.message)?;
         if let Some(code) = &self.code {
             write!(f, " (SQLSTATE {code})")?;
+        }
+        if let Some(origin) = &self.origin {
+            write!(f, "\n  --> {origin}")?;
         }
         if let Some(detail) = &self.detail {
             write!(f, "\n  detail: {detail}")?;

@@ -5,7 +5,9 @@
 //! prepared statement whose parameter types the server infers (values travel as
 //! text, as Knex's `pg` driver sends them). Transactions are explicit `BEGIN` /
 //! `SAVEPOINT` / `COMMIT` statements, so the Lua layer can share the connection
-//! through an `Rc<RefCell<Db>>` without holding a borrowed `Transaction`.
+//! through an `Rc<RefCell<Db>>` without holding a borrowed `Transaction`. The
+//! connection itself ([`Session`]) lives on its own thread, so schema
+//! statements can be pipelined ([`Db::defer`]).
 
 // `DbError` carries everything a user needs to fix a statement (SQL, message,
 // detail, hint, position); it is built only on the failure path, so its size
@@ -58,7 +60,7 @@ fn is_data_statement(text: &str) -> bool {
 /// A result row: column names and their decoded values, in select order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    pub columns: Rc<[String]>,
+    pub columns: std::sync::Arc<[String]>,
     pub values: Vec<Value>,
 }
 
@@ -77,14 +79,17 @@ pub trait StatementLog {
 }
 
 /// The connection plus the run-wide switches that affect every statement.
-pub struct Db {
+/// It lives on the connection thread; [`Db`] is the handle the run uses.
+pub struct Session {
     client: Client,
     /// Open transaction levels: 0 none, 1 `BEGIN`, 2+ savepoints.
     depth: usize,
     /// Receives every statement sent (when `-v` or `--dry-run` asks for them).
-    log: Option<Box<dyn StatementLog>>,
-    /// Large inserts already prepared, by SQL text (see [`Db::cached`]).
+    log: Option<Box<dyn StatementLog + Send>>,
+    /// Large inserts already prepared, by SQL text (see [`Session::typed`]).
     statements: Vec<(String, postgres::Statement)>,
+    /// The first error of a statement sent ahead; reported by the next call.
+    deferred_error: Option<DbError>,
 }
 
 /// The most values one statement can carry (the protocol counts them in 16 bits).
@@ -99,29 +104,15 @@ const CACHE_MIN_BINDINGS: usize = 64;
 
 pub type SharedDb = Rc<RefCell<Db>>;
 
-impl Db {
-    pub fn new(client: Client) -> Db {
-        Db {
+impl Session {
+    fn new(client: Client) -> Session {
+        Session {
             client,
             depth: 0,
             log: None,
             statements: Vec::new(),
+            deferred_error: None,
         }
-    }
-
-    pub fn set_log(&mut self, log: Option<Box<dyn StatementLog>>) {
-        self.log = log;
-    }
-
-    pub fn into_shared(self) -> SharedDb {
-        Rc::new(RefCell::new(self))
-    }
-
-    /// Direct access for the runner's own paths. What is sent this way is not
-    /// seen by the statement cache, so the cache is dropped (it may be DDL).
-    pub fn client(&mut self) -> &mut Client {
-        self.statements.clear();
-        &mut self.client
     }
 
     /// PostgreSQL's protocol carries at most 65,535 values per statement; say so
@@ -396,5 +387,202 @@ impl Db {
                 _ => None,
             })
             .collect())
+    }
+}
+
+/// Work for the connection thread.
+type Job = Box<dyn FnOnce(&mut Session) + Send>;
+
+/// The run's handle on its connection.
+///
+/// The connection lives on a thread of its own, so a schema statement can be
+/// sent ahead ([`Db::defer`]): the server executes it while Lua goes on building
+/// the next one, instead of each waiting for the other. Every other call waits
+/// for its answer, and first for everything sent before it (the thread works
+/// in order), so what the caller sees is the same as running one statement at
+/// a time; a statement sent ahead that failed is reported by the next call,
+/// carrying the Lua `file:line` that sent it.
+pub struct Db {
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    worker: Option<std::thread::JoinHandle<()>>,
+    /// Mirror of the session's transaction depth: statements are sent ahead
+    /// only inside a transaction (outside one, a later statement must not run
+    /// after an earlier one failed).
+    depth: usize,
+    /// `-v` / `--dry-run`: statements are printed as they run, so none is sent
+    /// ahead (the output would interleave).
+    logging: bool,
+}
+
+impl Db {
+    pub fn new(client: Client) -> Db {
+        let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
+        let worker = std::thread::Builder::new()
+            .name("vectra-db-connection".into())
+            .spawn(move || {
+                let mut session = Session::new(client);
+                for job in inbox {
+                    job(&mut session);
+                }
+            })
+            .ok();
+        Db {
+            jobs: worker.as_ref().map(|_| jobs),
+            worker,
+            depth: 0,
+            logging: false,
+        }
+    }
+
+    pub fn into_shared(self) -> SharedDb {
+        Rc::new(RefCell::new(self))
+    }
+
+    fn stopped() -> DbError {
+        DbError::decode("the connection thread stopped".into(), "")
+    }
+
+    /// Runs `f` on the session and waits for its result. With `report_deferred`,
+    /// an error of a statement sent ahead is returned instead (and `f` skipped).
+    fn call<T: Send + 'static>(
+        &self,
+        report_deferred: bool,
+        f: impl FnOnce(&mut Session) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        let job: Job = Box::new(move |session: &mut Session| {
+            let result = match session.deferred_error.take() {
+                Some(e) if report_deferred => Err(e),
+                _ => f(session),
+            };
+            let _ = reply.send(result);
+        });
+        self.jobs
+            .as_ref()
+            .ok_or_else(Db::stopped)?
+            .send(job)
+            .map_err(|_| Db::stopped())?;
+        answer.recv().map_err(|_| Db::stopped())?
+    }
+
+    pub fn set_log(&mut self, log: Option<Box<dyn StatementLog + Send>>) {
+        self.logging = log.is_some();
+        let _ = self.call(false, move |s| {
+            s.log = log;
+            Ok(())
+        });
+    }
+
+    /// Sends a statement without values whose result nobody reads (DDL) ahead;
+    /// `origin` is the Lua `file:line` to blame if it fails. Outside a
+    /// transaction, or while statements are printed, it runs at once instead.
+    pub fn defer(&mut self, sql: &Sql, origin: Option<String>) -> Result<(), DbError> {
+        if self.depth == 0 || self.logging || !sql.bindings.is_empty() {
+            return self.execute(sql).map(|_| ()).map_err(|mut e| {
+                e.origin = origin;
+                e
+            });
+        }
+        let sql = sql.clone();
+        let job: Job = Box::new(move |session: &mut Session| {
+            // After a failure the transaction is aborted: skip what follows.
+            if session.deferred_error.is_none() {
+                if let Err(mut e) = session.execute(&sql) {
+                    e.origin = origin;
+                    session.deferred_error = Some(e);
+                }
+            }
+        });
+        self.jobs
+            .as_ref()
+            .ok_or_else(Db::stopped)?
+            .send(job)
+            .map_err(|_| Db::stopped())
+    }
+
+    /// Waits for every statement sent ahead; returns the first one's error.
+    pub fn flush(&mut self) -> Result<(), DbError> {
+        self.call(true, |_| Ok(()))
+    }
+
+    /// Opens a transaction, or a savepoint inside the current one.
+    pub fn begin(&mut self) -> Result<(), DbError> {
+        self.call(true, |s| s.begin())?;
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Commits the innermost transaction level (`COMMIT` or `RELEASE SAVEPOINT`).
+    pub fn commit(&mut self) -> Result<(), DbError> {
+        let result = self.call(true, |s| s.commit());
+        // Failed or not, the level is gone once the caller rolls back.
+        if result.is_ok() {
+            self.depth = self.depth.saturating_sub(1);
+        }
+        result
+    }
+
+    /// Rolls the innermost transaction level back, discarding the error of a
+    /// statement sent ahead (the caller is already handling a failure).
+    pub fn rollback(&mut self) -> Result<(), DbError> {
+        self.depth = self.depth.saturating_sub(1);
+        self.call(false, |s| s.rollback())
+    }
+
+    /// True inside `BEGIN` … `COMMIT`.
+    pub fn in_transaction(&self) -> bool {
+        self.depth > 0
+    }
+
+    /// Runs statements that carry no values and return nothing of interest
+    /// (`BEGIN`, DDL); several may be joined with `;`.
+    pub fn batch(&mut self, text: &str) -> Result<(), DbError> {
+        let text = text.to_string();
+        self.call(true, move |s| s.batch(&text))
+    }
+
+    /// Runs a builder statement (`?` placeholders) and returns its rows.
+    pub fn query(&mut self, sql: &Sql) -> Result<Vec<Row>, DbError> {
+        let sql = sql.clone();
+        self.call(true, move |s| s.query(&sql))
+    }
+
+    /// Runs a statement already numbered `$1…$n` and returns its rows.
+    pub fn query_positional(
+        &mut self,
+        text: &str,
+        bindings: &[Value],
+    ) -> Result<Vec<Row>, DbError> {
+        let (text, bindings) = (text.to_string(), bindings.to_vec());
+        self.call(true, move |s| s.query_positional(&text, &bindings))
+    }
+
+    /// Runs a builder statement and returns the number of rows it affected.
+    pub fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
+        let sql = sql.clone();
+        self.call(true, move |s| s.execute(&sql))
+    }
+
+    /// Streams rows already in `COPY`'s text format through `statement`.
+    pub fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, DbError> {
+        let (statement, data) = (statement.to_string(), data.to_vec());
+        self.call(true, move |s| s.copy_in(&statement, &data))
+    }
+
+    /// Runs a simple (text protocol, no values) query and returns its rows as text.
+    pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let text = text.to_string();
+        self.call(true, move |s| s.simple_rows(&text))
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread, which closes the connection:
+        // wait for it, so the server sees the session gone when we return.
+        self.jobs.take();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
     }
 }

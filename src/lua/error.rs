@@ -55,7 +55,9 @@ pub fn usage_error(lua: &Lua, message: impl Into<String>) -> mlua::Error {
 
 /// A statement that PostgreSQL rejected, at the line of the builder call that made it.
 pub fn db_error(lua: &Lua, err: DbError) -> mlua::Error {
-    db_error_at(caller_location(lua), err)
+    // A statement sent ahead failed: blame the line that sent it.
+    let location = err.origin.clone().or_else(|| caller_location(lua));
+    db_error_at(location, err)
 }
 
 /// Same as [`db_error`] with a location recorded earlier (where a query was built).
@@ -84,6 +86,19 @@ impl ScriptError {
             location: None,
             message: message.into(),
             db: None,
+        }
+    }
+
+    /// A statement that failed while no Lua call was waiting for it (it was
+    /// sent ahead): its `origin` says which line sent it.
+    pub fn from_db(file: &str, err: DbError) -> ScriptError {
+        ScriptError {
+            file: origin_file(err.origin.as_deref())
+                .unwrap_or(file)
+                .to_string(),
+            location: err.origin.clone(),
+            message: "statement failed".into(),
+            db: Some(Box::new(err)),
         }
     }
 
@@ -131,6 +146,13 @@ impl ScriptError {
             db: None,
         }
     }
+}
+
+/// `migrations/001_a.lua:12` → `migrations/001_a.lua`.
+pub fn origin_file(location: Option<&str>) -> Option<&str> {
+    location
+        .and_then(|l| l.rsplit_once(':'))
+        .map(|(file, _)| file)
 }
 
 fn innermost(err: &mlua::Error) -> &mlua::Error {

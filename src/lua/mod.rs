@@ -189,7 +189,29 @@ impl Script {
     }
 
     /// Calls `name(knex)`; afterwards, a query that was built and never run is an error.
+    /// Every statement it sent has run when this returns: a failure is this
+    /// call's error.
     pub fn call(&self, name: &str) -> Result<(), ScriptError> {
+        self.call_pipelined(name)?;
+        self.flush()
+    }
+
+    /// Waits for the statements sent ahead; the first failure, if any.
+    pub fn flush(&self) -> Result<(), ScriptError> {
+        let ctx = self
+            .lua
+            .app_data_ref::<ScriptContext>()
+            .ok_or_else(|| ScriptError::shape(&self.file, "no script context"))?;
+        let flushed = ctx.db.borrow_mut().flush();
+        flushed.map_err(|e| ScriptError::from_db(&self.file, e))
+    }
+
+    /// Like [`Script::call`], but schema statements sent ahead may still be
+    /// running when it returns (the runner waits for them before it writes
+    /// the ledger); their failure then surfaces on a later call or wait,
+    /// naming this file's line. When the call itself fails, a statement sent
+    /// ahead that failed before is the error reported: it came first.
+    pub fn call_pipelined(&self, name: &str) -> Result<(), ScriptError> {
         let Some(function) = self.function(name)? else {
             return Err(ScriptError::shape(
                 &self.file,
@@ -197,10 +219,16 @@ impl Script {
             ));
         };
         let knex = knex::create(&self.lua).map_err(|e| ScriptError::from_lua(&self.file, e))?;
-        function
+        let result = function
             .call::<()>(knex)
-            .map_err(|e| ScriptError::from_lua(&self.file, e))?;
-        query::check_forgotten(&self.lua).map_err(|e| ScriptError::from_lua(&self.file, e))
+            .and_then(|()| query::check_forgotten(&self.lua));
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.flush()?;
+                Err(ScriptError::from_lua(&self.file, e))
+            }
+        }
     }
 }
 

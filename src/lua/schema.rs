@@ -220,15 +220,17 @@ pub fn take_statements(lua: &Lua) -> Vec<Sql> {
 }
 
 /// Sends one schema statement now; a failure carries the caller's line.
-pub fn run(lua: &Lua, sql: &Sql) -> mlua::Result<u64> {
+pub fn run(lua: &Lua, sql: &Sql) -> mlua::Result<()> {
     if let Some(sink) = lua.app_data_ref::<StatementSink>() {
         sink.0.borrow_mut().push(sql.clone());
-        return Ok(0);
+        return Ok(());
     }
     let ctx = lua
         .app_data_ref::<ScriptContext>()
         .ok_or_else(|| mlua::Error::runtime("no script context"))?;
-    let result = ctx.db.borrow_mut().execute(sql);
+    // Sent ahead: the server runs it while Lua builds the next statement; a
+    // failure is reported by the next statement that waits, with this line.
+    let result = ctx.db.borrow_mut().defer(sql, caller_location(lua));
     result.map_err(|e| db_error(lua, e))
 }
 

@@ -669,11 +669,19 @@ impl<'a> Migrator<'a> {
         };
         let mut new_rows = Vec::new();
         let mut removed = Vec::new();
+        // Which file a failure belongs to: a schema statement sent ahead may
+        // fail while a later file runs; its location names the file that sent it.
+        let owner = |e: crate::lua::ScriptError, current: &SourceFile| {
+            let file = crate::lua::error::origin_file(e.location.as_deref())
+                .and_then(|f| segment.iter().find(|(s, _, _)| s.file.display == f))
+                .map_or_else(|| current.clone(), |(s, _, _)| s.file.clone());
+            SegmentError::Script(file, e)
+        };
         for (step, script, _) in segment {
             let started = Instant::now();
             script
-                .call(function)
-                .map_err(|e| SegmentError::Script(step.file.clone(), e))?;
+                .call_pipelined(function)
+                .map_err(|e| owner(e, &step.file))?;
             let took = started.elapsed();
             match direction {
                 Direction::Down => removed.extend(step.row_id),
@@ -690,6 +698,15 @@ impl<'a> Migrator<'a> {
             });
         }
         let mut db = self.db.borrow_mut();
+        if let Err(e) = db.flush() {
+            let last = segment.last().map(|(s, _, _)| s.file.clone());
+            if let Some(last) = last {
+                return Err(owner(
+                    crate::lua::ScriptError::from_db(&last.display, e),
+                    &last,
+                ));
+            }
+        }
         self.ledger
             .insert(&mut db, batch, &new_rows)
             .and_then(|()| self.ledger.delete(&mut db, &removed))
