@@ -442,6 +442,15 @@ impl Db {
         DbError::decode("the connection thread stopped".into(), "")
     }
 
+    /// Queues work for the connection thread (in order).
+    fn send(&self, job: Job) -> Result<(), DbError> {
+        self.jobs
+            .as_ref()
+            .ok_or_else(Db::stopped)?
+            .send(job)
+            .map_err(|_| Db::stopped())
+    }
+
     /// Runs `f` on the session and waits for its result. With `report_deferred`,
     /// an error of a statement sent ahead is returned instead (and `f` skipped).
     fn call<T: Send + 'static>(
@@ -457,11 +466,7 @@ impl Db {
             };
             let _ = reply.send(result);
         });
-        self.jobs
-            .as_ref()
-            .ok_or_else(Db::stopped)?
-            .send(job)
-            .map_err(|_| Db::stopped())?;
+        self.send(job)?;
         answer.recv().map_err(|_| Db::stopped())?
     }
 
@@ -493,11 +498,7 @@ impl Db {
                 }
             }
         });
-        self.jobs
-            .as_ref()
-            .ok_or_else(Db::stopped)?
-            .send(job)
-            .map_err(|_| Db::stopped())
+        self.send(job)
     }
 
     /// Waits for every statement sent ahead; returns the first one's error.

@@ -489,10 +489,8 @@ impl<'a> Migrator<'a> {
     ) -> Result<Vec<(Step, Script, bool)>, RunnerError> {
         let mut loaded = Vec::with_capacity(steps.len());
         for step in steps {
-            let script = Script::load(&step.file.display, &step.bytes, &self.env, self.db.clone())
-                .map_err(|error| {
-                    script_failed("migration", &step.file, error, "nothing was run".into())
-                })?;
+            let (script, transactional) =
+                super::load_script("migration", &step.file, &step.bytes, &self.env, &self.db)?;
             for function in required {
                 if !script.has_function(function) {
                     if *function == "down" {
@@ -506,10 +504,7 @@ impl<'a> Migrator<'a> {
                     )));
                 }
             }
-            let config = script.config().map_err(|error| {
-                script_failed("migration", &step.file, error, "nothing was run".into())
-            })?;
-            loaded.push((step, script, config.transaction));
+            loaded.push((step, script, transactional));
         }
         Ok(loaded)
     }

@@ -72,6 +72,21 @@ pub fn segments(transactional: &[bool]) -> Vec<(std::ops::Range<usize>, bool)> {
     out
 }
 
+/// Loads one migration or seed file into a fresh Lua state and reads whether it
+/// runs in the batch transaction; a failure means nothing of the run was sent.
+pub(crate) fn load_script(
+    what: &'static str,
+    file: &files::SourceFile,
+    bytes: &[u8],
+    env: &crate::lua::ScriptEnv,
+    db: &crate::db::SharedDb,
+) -> Result<(crate::lua::Script, bool), RunnerError> {
+    let failed = |e| migrator::script_failed(what, file, e, "nothing was run".into());
+    let script = crate::lua::Script::load(&file.display, bytes, env, db.clone()).map_err(failed)?;
+    let transactional = script.config().map_err(failed)?.transaction;
+    Ok((script, transactional))
+}
+
 /// Takes the run's advisory lock for `ledger_name`, telling `observer` when it
 /// has to wait.
 pub fn take_lock(

@@ -7,7 +7,7 @@ use super::migrator::{duration_ms, script_failed, RanFile};
 use super::{Direction, Observer, RunnerError};
 use crate::config::Settings;
 use crate::db::SharedDb;
-use crate::lua::{Script, ScriptEnv};
+use crate::lua::ScriptEnv;
 
 pub struct Seeder<'a> {
     settings: &'a Settings,
@@ -79,18 +79,13 @@ impl<'a> Seeder<'a> {
         let mut loaded = Vec::with_capacity(chosen.len());
         for file in chosen {
             let bytes = file.read()?;
-            let script = Script::load(&file.display, &bytes, &env, self.db.clone())
-                .map_err(|e| script_failed("seed", &file, e, "nothing was run".into()))?;
+            let (script, tx) = super::load_script("seed", &file, &bytes, &env, &self.db)?;
             if !script.has_function("seed") {
                 return Err(RunnerError::Usage(format!(
                     "`{}` must return a table with a `seed` function (`return {{ seed = function(knex) … end }}`); nothing was run",
                     file.display
                 )));
             }
-            let tx = script
-                .config()
-                .map_err(|e| script_failed("seed", &file, e, "nothing was run".into()))?
-                .transaction;
             if dry_run && !tx {
                 return Err(RunnerError::DryRunImpossible(format!(
                     "`{}` opts out of transactions, so it cannot be dry-run; nothing was run",
