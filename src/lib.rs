@@ -9,6 +9,7 @@
 // cold path of a run, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1,0 +1,830 @@
+//! `knex(table)` queries and the values that run like them: join clauses,
+//! `knex.raw(...)`, `knex.batchInsert(...)`, `knex.ref(...)`.
+
+use super::Builder::{Join as JoinB, Query as QueryB};
+use super::Returns::Value;
+use super::Role::*;
+use super::{m, Method, Role};
+use crate::sql::query::LockMode;
+
+const NONE: &[Role] = &[];
+const COLUMNS: &[Role] = &[Columns];
+const COLUMN_ARG: &[Role] = &[Column];
+const ROW_OR_COLUMN: &[Role] = &[RowOrColumn];
+const OTHER: &[Role] = &[Other];
+
+/// Where a `where…`-style condition goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clauses {
+    Where,
+    Having,
+}
+
+/// What a query builder method does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryOp {
+    Select,
+    Distinct,
+    DistinctOn,
+    First,
+    Pluck,
+    Aggregate {
+        function: &'static str,
+        distinct: bool,
+    },
+    JsonExtract,
+    From,
+    WithSchema,
+    As,
+    Where {
+        or: bool,
+        not: bool,
+    },
+    Having {
+        or: bool,
+    },
+    In {
+        or: bool,
+        not: bool,
+        into: Clauses,
+    },
+    Null {
+        or: bool,
+        not: bool,
+        into: Clauses,
+    },
+    Between {
+        or: bool,
+        not: bool,
+        into: Clauses,
+    },
+    Like {
+        or: bool,
+        op: &'static str,
+    },
+    Exists {
+        or: bool,
+        not: bool,
+    },
+    Raw {
+        or: bool,
+        into: Clauses,
+    },
+    WhereColumn {
+        or: bool,
+    },
+    JsonPath,
+    JsonCompare {
+        op: &'static str,
+    },
+    Join {
+        kind: &'static str,
+    },
+    JoinRaw,
+    OrderBy,
+    OrderByRaw,
+    GroupBy,
+    GroupByRaw,
+    Limit,
+    Offset,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    Returning,
+    OnConflict,
+    Merge,
+    Ignore,
+    Step {
+        sign: &'static str,
+    },
+    UpdateFrom,
+    Upsert,
+    With {
+        recursive: bool,
+        materialized: Option<bool>,
+    },
+    Union {
+        all: bool,
+    },
+    Lock(LockMode),
+    LockWait(&'static str),
+    ClearSelect,
+    ClearWhere,
+    ClearOrder,
+    ClearGroup,
+    ClearHaving,
+    /// Knex options with no meaning for a synchronous run on one connection
+    /// (`timeout`, `transacting`): accepted so ported code runs.
+    Accepted,
+    ColumnInfo,
+    Modify,
+    ToSql,
+    Run,
+}
+
+/// Every method of a query builder.
+pub static QUERY: &[Method<QueryOp>] = {
+    use Clauses::{Having as H, Where as W};
+    use QueryOp::*;
+    &[
+        m("select", Select, COLUMNS).starter(),
+        m("column", Select, COLUMNS),
+        m("columns", Select, COLUMNS),
+        m("distinct", Distinct, COLUMNS),
+        m("distinctOn", DistinctOn, COLUMNS),
+        m("first", First, COLUMNS),
+        m("pluck", Pluck, COLUMN_ARG),
+        m(
+            "count",
+            Aggregate {
+                function: "count",
+                distinct: false,
+            },
+            COLUMNS,
+        ),
+        m(
+            "countDistinct",
+            Aggregate {
+                function: "count",
+                distinct: true,
+            },
+            COLUMNS,
+        ),
+        m(
+            "min",
+            Aggregate {
+                function: "min",
+                distinct: false,
+            },
+            COLUMNS,
+        ),
+        m(
+            "max",
+            Aggregate {
+                function: "max",
+                distinct: false,
+            },
+            COLUMNS,
+        ),
+        m(
+            "sum",
+            Aggregate {
+                function: "sum",
+                distinct: false,
+            },
+            COLUMNS,
+        ),
+        m(
+            "sumDistinct",
+            Aggregate {
+                function: "sum",
+                distinct: true,
+            },
+            COLUMNS,
+        ),
+        m(
+            "avg",
+            Aggregate {
+                function: "avg",
+                distinct: false,
+            },
+            COLUMNS,
+        ),
+        m(
+            "avgDistinct",
+            Aggregate {
+                function: "avg",
+                distinct: true,
+            },
+            COLUMNS,
+        ),
+        m("jsonExtract", JsonExtract, COLUMN_ARG),
+        m("from", From, &[Table]).starter(),
+        m("into", From, &[Table]).starter(),
+        m("table", From, &[Table]).starter(),
+        m("withSchema", WithSchema, OTHER).starter(),
+        m("as", As, OTHER),
+        m(
+            "where",
+            Where {
+                or: false,
+                not: false,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB)
+        .starter(),
+        m(
+            "andWhere",
+            Where {
+                or: false,
+                not: false,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB),
+        m(
+            "orWhere",
+            Where {
+                or: true,
+                not: false,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB),
+        m(
+            "whereNot",
+            Where {
+                or: false,
+                not: true,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB)
+        .starter(),
+        m(
+            "andWhereNot",
+            Where {
+                or: false,
+                not: true,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB),
+        m(
+            "orWhereNot",
+            Where {
+                or: true,
+                not: true,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB),
+        m(
+            "whereIn",
+            In {
+                or: false,
+                not: false,
+                into: W,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB)
+        .starter(),
+        m(
+            "orWhereIn",
+            In {
+                or: true,
+                not: false,
+                into: W,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB),
+        m(
+            "whereNotIn",
+            In {
+                or: false,
+                not: true,
+                into: W,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB)
+        .starter(),
+        m(
+            "orWhereNotIn",
+            In {
+                or: true,
+                not: true,
+                into: W,
+            },
+            ROW_OR_COLUMN,
+        )
+        .callback(QueryB),
+        m(
+            "whereNull",
+            Null {
+                or: false,
+                not: false,
+                into: W,
+            },
+            COLUMN_ARG,
+        )
+        .starter(),
+        m(
+            "orWhereNull",
+            Null {
+                or: true,
+                not: false,
+                into: W,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "whereNotNull",
+            Null {
+                or: false,
+                not: true,
+                into: W,
+            },
+            COLUMN_ARG,
+        )
+        .starter(),
+        m(
+            "orWhereNotNull",
+            Null {
+                or: true,
+                not: true,
+                into: W,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "whereBetween",
+            Between {
+                or: false,
+                not: false,
+                into: W,
+            },
+            COLUMN_ARG,
+        )
+        .starter(),
+        m(
+            "orWhereBetween",
+            Between {
+                or: true,
+                not: false,
+                into: W,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "whereNotBetween",
+            Between {
+                or: false,
+                not: true,
+                into: W,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "orWhereNotBetween",
+            Between {
+                or: true,
+                not: true,
+                into: W,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "whereLike",
+            Like {
+                or: false,
+                op: "like",
+            },
+            COLUMN_ARG,
+        )
+        .starter(),
+        m(
+            "orWhereLike",
+            Like {
+                or: true,
+                op: "like",
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "whereILike",
+            Like {
+                or: false,
+                op: "ilike",
+            },
+            COLUMN_ARG,
+        )
+        .starter(),
+        m(
+            "orWhereILike",
+            Like {
+                or: true,
+                op: "ilike",
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "whereExists",
+            Exists {
+                or: false,
+                not: false,
+            },
+            OTHER,
+        )
+        .callback(QueryB),
+        m(
+            "orWhereExists",
+            Exists {
+                or: true,
+                not: false,
+            },
+            OTHER,
+        )
+        .callback(QueryB),
+        m(
+            "whereNotExists",
+            Exists {
+                or: false,
+                not: true,
+            },
+            OTHER,
+        )
+        .callback(QueryB),
+        m(
+            "orWhereNotExists",
+            Exists {
+                or: true,
+                not: true,
+            },
+            OTHER,
+        )
+        .callback(QueryB),
+        m("whereRaw", Raw { or: false, into: W }, OTHER).starter(),
+        m("orWhereRaw", Raw { or: true, into: W }, OTHER),
+        m("whereColumn", WhereColumn { or: false }, &[ColumnPair]),
+        m("orWhereColumn", WhereColumn { or: true }, &[ColumnPair]),
+        m("whereJsonPath", JsonPath, COLUMN_ARG),
+        m("whereJsonObject", JsonCompare { op: "=" }, COLUMN_ARG),
+        m("whereJsonSupersetOf", JsonCompare { op: "@>" }, COLUMN_ARG),
+        m("whereJsonSubsetOf", JsonCompare { op: "<@" }, COLUMN_ARG),
+        m(
+            "join",
+            Join { kind: "inner join" },
+            &[OtherTable, ColumnPair],
+        )
+        .callback(JoinB),
+        m(
+            "innerJoin",
+            Join { kind: "inner join" },
+            &[OtherTable, ColumnPair],
+        )
+        .callback(JoinB),
+        m(
+            "leftJoin",
+            Join { kind: "left join" },
+            &[OtherTable, ColumnPair],
+        )
+        .callback(JoinB),
+        m(
+            "leftOuterJoin",
+            Join {
+                kind: "left outer join",
+            },
+            &[OtherTable, ColumnPair],
+        )
+        .callback(JoinB),
+        m(
+            "rightJoin",
+            Join { kind: "right join" },
+            &[OtherTable, ColumnPair],
+        )
+        .callback(JoinB),
+        m(
+            "rightOuterJoin",
+            Join {
+                kind: "right outer join",
+            },
+            &[OtherTable, ColumnPair],
+        )
+        .callback(JoinB),
+        m(
+            "fullOuterJoin",
+            Join {
+                kind: "full outer join",
+            },
+            &[OtherTable, ColumnPair],
+        )
+        .callback(JoinB),
+        m(
+            "crossJoin",
+            Join { kind: "cross join" },
+            &[OtherTable, ColumnPair],
+        )
+        .callback(JoinB),
+        m("joinRaw", JoinRaw, OTHER),
+        m("orderBy", OrderBy, ROW_OR_COLUMN),
+        m("orderByRaw", OrderByRaw, OTHER),
+        m("groupBy", GroupBy, COLUMNS),
+        m("groupByRaw", GroupByRaw, OTHER),
+        m("having", Having { or: false }, ROW_OR_COLUMN).callback(QueryB),
+        m("orHaving", Having { or: true }, ROW_OR_COLUMN).callback(QueryB),
+        m("havingRaw", Raw { or: false, into: H }, OTHER),
+        m("orHavingRaw", Raw { or: true, into: H }, OTHER),
+        m(
+            "havingIn",
+            In {
+                or: false,
+                not: false,
+                into: H,
+            },
+            ROW_OR_COLUMN,
+        ),
+        m(
+            "havingNotIn",
+            In {
+                or: false,
+                not: true,
+                into: H,
+            },
+            ROW_OR_COLUMN,
+        ),
+        m(
+            "havingNull",
+            Null {
+                or: false,
+                not: false,
+                into: H,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "havingNotNull",
+            Null {
+                or: false,
+                not: true,
+                into: H,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "havingBetween",
+            Between {
+                or: false,
+                not: false,
+                into: H,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "havingNotBetween",
+            Between {
+                or: false,
+                not: true,
+                into: H,
+            },
+            COLUMN_ARG,
+        ),
+        m("limit", Limit, OTHER),
+        m("offset", Offset, OTHER),
+        m("insert", Insert, &[Rows, Column]),
+        m("update", Update, ROW_OR_COLUMN),
+        m("del", Delete, COLUMN_ARG),
+        m("delete", Delete, COLUMN_ARG),
+        m("truncate", Truncate, NONE),
+        m("returning", Returning, COLUMNS),
+        m("onConflict", OnConflict, COLUMNS),
+        m("merge", Merge, ROW_OR_COLUMN),
+        m("ignore", Ignore, NONE),
+        m("increment", Step { sign: "+" }, ROW_OR_COLUMN),
+        m("decrement", Step { sign: "-" }, ROW_OR_COLUMN),
+        m("updateFrom", UpdateFrom, &[OtherTable]),
+        m("upsert", Upsert, &[Rows]),
+        m(
+            "with",
+            With {
+                recursive: false,
+                materialized: None,
+            },
+            OTHER,
+        )
+        .callback(QueryB)
+        .starter(),
+        m(
+            "withRecursive",
+            With {
+                recursive: true,
+                materialized: None,
+            },
+            OTHER,
+        )
+        .callback(QueryB)
+        .starter(),
+        m(
+            "withMaterialized",
+            With {
+                recursive: false,
+                materialized: Some(true),
+            },
+            OTHER,
+        )
+        .callback(QueryB),
+        m(
+            "withNotMaterialized",
+            With {
+                recursive: false,
+                materialized: Some(false),
+            },
+            OTHER,
+        )
+        .callback(QueryB),
+        m("union", Union { all: false }, OTHER).callback(QueryB),
+        m("unionAll", Union { all: true }, OTHER).callback(QueryB),
+        m("forUpdate", Lock(LockMode::Update), OTHER),
+        m("forShare", Lock(LockMode::Share), OTHER),
+        m("forNoKeyUpdate", Lock(LockMode::NoKeyUpdate), OTHER),
+        m("forKeyShare", Lock(LockMode::KeyShare), OTHER),
+        m("skipLocked", LockWait("skip locked"), NONE),
+        m("noWait", LockWait("nowait"), NONE),
+        m("clearSelect", ClearSelect, NONE),
+        m("clearWhere", ClearWhere, NONE),
+        m("clearOrder", ClearOrder, NONE),
+        m("clearGroup", ClearGroup, NONE),
+        m("clearHaving", ClearHaving, NONE),
+        m("modify", Modify, OTHER).callback(QueryB),
+        m("timeout", Accepted, OTHER),
+        m("transacting", Accepted, OTHER),
+        m("columnInfo", ColumnInfo, COLUMN_ARG),
+        m("toSQL", ToSql, NONE).returns(Value),
+        m("run", Run, NONE).returns(Value),
+    ]
+};
+
+/// What a join clause method adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOp {
+    On { or: bool },
+    OnVal { or: bool },
+    OnIn { or: bool, not: bool },
+    OnNull { or: bool, not: bool },
+    OnBetween { or: bool, not: bool },
+}
+
+/// Methods of a join callback's argument (`join("a", function(j) j:on(…) end)`).
+pub static JOIN: &[Method<JoinOp>] = {
+    use JoinOp::*;
+    &[
+        m("on", On { or: false }, &[ColumnPair]).callback(JoinB),
+        m("andOn", On { or: false }, &[ColumnPair]).callback(JoinB),
+        m("orOn", On { or: true }, &[ColumnPair]).callback(JoinB),
+        m("onVal", OnVal { or: false }, COLUMN_ARG),
+        m("andOnVal", OnVal { or: false }, COLUMN_ARG),
+        m("orOnVal", OnVal { or: true }, COLUMN_ARG),
+        m(
+            "onIn",
+            OnIn {
+                or: false,
+                not: false,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "andOnIn",
+            OnIn {
+                or: false,
+                not: false,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "orOnIn",
+            OnIn {
+                or: true,
+                not: false,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "onNotIn",
+            OnIn {
+                or: false,
+                not: true,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "orOnNotIn",
+            OnIn {
+                or: true,
+                not: true,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "onNull",
+            OnNull {
+                or: false,
+                not: false,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "andOnNull",
+            OnNull {
+                or: false,
+                not: false,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "orOnNull",
+            OnNull {
+                or: true,
+                not: false,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "onNotNull",
+            OnNull {
+                or: false,
+                not: true,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "andOnNotNull",
+            OnNull {
+                or: false,
+                not: true,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "orOnNotNull",
+            OnNull {
+                or: true,
+                not: true,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "onBetween",
+            OnBetween {
+                or: false,
+                not: false,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "orOnBetween",
+            OnBetween {
+                or: true,
+                not: false,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "onNotBetween",
+            OnBetween {
+                or: false,
+                not: true,
+            },
+            COLUMN_ARG,
+        ),
+        m(
+            "orOnNotBetween",
+            OnBetween {
+                or: true,
+                not: true,
+            },
+            COLUMN_ARG,
+        ),
+    ]
+};
+
+/// Methods of `knex.raw(...)` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawOp {
+    Run,
+    ToSql,
+}
+
+pub static RAW: &[Method<RawOp>] = &[
+    m("run", RawOp::Run, NONE).returns(Value),
+    m("toSQL", RawOp::ToSql, NONE).returns(Value),
+];
+
+/// Methods of `knex.batchInsert(...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOp {
+    Returning,
+    Run,
+    ToSql,
+}
+
+pub static BATCH: &[Method<BatchOp>] = &[
+    m("returning", BatchOp::Returning, COLUMNS),
+    m("run", BatchOp::Run, NONE).returns(Value),
+    m("toSQL", BatchOp::ToSql, NONE).returns(Value),
+];
+
+/// Methods of `knex.ref(column)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefOp {
+    As,
+    WithSchema,
+}
+
+pub static REF: &[Method<RefOp>] = &[
+    m("as", RefOp::As, OTHER),
+    m("withSchema", RefOp::WithSchema, OTHER),
+];
