@@ -19,13 +19,15 @@
 mod knex;
 mod query;
 mod schema;
+mod values;
 
 pub use knex::{FnOp, KnexOp, FN, KNEX, KNEX_FIELDS};
-pub use query::{BatchOp, Clauses, JoinOp, QueryOp, RawOp, RefOp, BATCH, JOIN, QUERY, RAW, REF};
+pub use query::{Clauses, QueryOp, QUERY};
 pub use schema::{
     AlterViewOp, ColumnOp, ForeignOp, SchemaOp, TableOp, ViewColumnOp, ViewOp, ALTER_VIEW, COLUMN,
     FOREIGN, SCHEMA, TABLE, VIEW, VIEW_COLUMN,
 };
+pub use values::{BatchOp, JoinOp, RawOp, RefOp, BATCH, JOIN, RAW, REF};
 
 /// The objects Lua code calls methods on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,10 +100,11 @@ impl Builder {
         }
     }
 
-    /// The class of `lua/types/*.lua` that declares its methods.
+    /// The table of `lua/types/*.lua` that declares its methods
+    /// (`function QueryBuilder:where(...)`, `function knex.raw(...)`).
     pub fn lua_class(self) -> &'static str {
         match self {
-            Builder::Knex => "Knex",
+            Builder::Knex => "knex",
             Builder::Fn => "KnexFn",
             Builder::Schema => "SchemaBuilder",
             Builder::Table => "TableBuilder",
@@ -114,8 +117,13 @@ impl Builder {
             Builder::Join => "JoinClause",
             Builder::Raw => "RawQuery",
             Builder::BatchInsert => "BatchInsert",
-            Builder::Ref => "Ref",
+            Builder::Ref => "KnexRef",
         }
+    }
+
+    /// True for the tables of functions called with a dot (`knex.raw`, `knex.fn.now`).
+    pub fn is_module(self) -> bool {
+        matches!(self, Builder::Knex | Builder::Fn)
     }
 
     /// Its methods, as the lint and the docs tests see them.
@@ -124,7 +132,14 @@ impl Builder {
             list.iter().map(Method::info).collect()
         }
         match self {
-            Builder::Knex => infos(KNEX),
+            Builder::Knex => {
+                // `knex.select(...)` and the other starters return a query.
+                let starters = QUERY.iter().filter(|m| m.starts_query).map(|m| MethodInfo {
+                    returns: Returns::Builder(Builder::Query),
+                    ..m.info()
+                });
+                infos(KNEX).into_iter().chain(starters).collect()
+            }
             Builder::Fn => infos(FN),
             Builder::Schema => infos(SCHEMA),
             Builder::Table => infos(TABLE),
