@@ -235,3 +235,62 @@ fn the_closest_method_is_suggested_from_the_catalogue() {
         Some("createTable")
     );
 }
+
+/// The bridge's modules depend one way: `error` ← `call` ← `value` ←
+/// `query` ← `schema` ← `knex` (and inside `schema`: `actions` ← `column` ←
+/// `table`). A module may use only those before it.
+#[test]
+fn the_bridge_modules_depend_one_way() {
+    let order = ["error", "call", "value", "query", "schema", "knex"];
+    let rank = |m: &str| order.iter().position(|o| *o == m);
+    let mut problems = Vec::new();
+    for entry in walkdir::WalkDir::new(root().join("src/lua")) {
+        let entry = entry.expect("walk");
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let rel = path.strip_prefix(root().join("src/lua")).expect("inside");
+        let parts: Vec<String> = rel
+            .iter()
+            .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_string())
+            .collect();
+        let module = parts[0].clone();
+        let Some(own) = rank(&module) else {
+            continue; // mod.rs: the bridge's root, which assembles the rest
+        };
+        let text = std::fs::read_to_string(path).expect("read");
+        // `super::` names a sibling only in the module's own top file.
+        let top = parts.len() == 1 || parts.get(1).is_some_and(|p| p == "mod");
+        let code = |line: &str| !line.trim_start().starts_with("//");
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| code(l)) {
+            for other in order {
+                let used = line.contains(&format!("crate::lua::{other}"))
+                    || (top && line.contains(&format!("super::{other}")));
+                if used && rank(other).is_some_and(|r| r > own) {
+                    problems.push(format!(
+                        "{}:{}: {module} uses {other}",
+                        rel.display(),
+                        i + 1
+                    ));
+                }
+            }
+        }
+        if module == "schema"
+            && matches!(parts.get(1).map(String::as_str), Some("actions" | "column"))
+        {
+            for (i, line) in text.lines().enumerate() {
+                if line.contains("super::table")
+                    || (parts[1] == "actions" && line.contains("super::column"))
+                {
+                    problems.push(format!(
+                        "{}:{}: uses a later schema file",
+                        rel.display(),
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -13,6 +13,14 @@ use serde::de::DeserializeOwned;
 
 use super::error::usage_error;
 use crate::api::{self, Builder, Method};
+use crate::db::SharedDb;
+
+/// What every Lua callback of one file can reach (stored as the state's app data).
+pub struct ScriptContext {
+    pub db: SharedDb,
+    /// The file as shown to the user (relative to the project when possible).
+    pub file: String,
+}
 
 /// A short description of a Lua value for messages: `the string "x"`, `a table`.
 pub fn describe(v: &LuaValue) -> String {

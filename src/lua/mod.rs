@@ -21,15 +21,8 @@ use std::rc::Rc;
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value as LuaValue};
 
 use crate::db::SharedDb;
-pub use call::describe;
+pub use call::{describe, ScriptContext};
 pub use error::{BridgeError, ScriptError};
-
-/// What every Lua callback of one file can reach (stored as the state's app data).
-pub struct ScriptContext {
-    pub db: SharedDb,
-    /// The file as shown to the user (relative to the project when possible).
-    pub file: String,
-}
 
 /// The settings a state needs that do not change from file to file.
 #[derive(Debug, Clone, Default)]

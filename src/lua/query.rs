@@ -23,10 +23,10 @@ use mlua::{
     Value as LuaValue,
 };
 
+use super::call::ScriptContext;
 use super::call::{add_methods, describe, unknown_method};
 use super::error::{caller_location, db_error_at, usage_error};
 use super::value::{fragment, is_null_marker, to_lua, to_value};
-use super::ScriptContext;
 use crate::api::{self, Builder, QueryOp};
 use crate::db::Row;
 use crate::sql::query::{

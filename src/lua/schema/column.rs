@@ -7,7 +7,7 @@ use mlua::Value as LuaValue;
 use mlua::{AnyUserData, Lua, MetaMethod, MultiValue, Table, UserData, UserDataMethods};
 use serde::Deserialize;
 
-use super::table::{
+use super::actions::{
     check_raw, index_action, note_foreign, primary_action, push_action, unique_action, with_table,
     SharedTable,
 };

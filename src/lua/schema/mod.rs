@@ -12,8 +12,10 @@
 //!
 //! This folder owns the Lua surface only: SQL text is decided in
 //! `crate::sql::schema`. `table.rs` holds the table builder, `column.rs`
-//! column and foreign-key builders, `view.rs` the view builders.
+//! column and foreign-key builders, `actions.rs` the table both fill and the
+//! constraints both add, `view.rs` the view builders.
 
+mod actions;
 mod column;
 mod table;
 mod view;
@@ -25,11 +27,11 @@ use mlua::Value as LuaValue;
 use mlua::{AnyUserData, Function, Lua, MetaMethod, MultiValue, Table, UserData, UserDataMethods};
 use serde::de::DeserializeOwned;
 
+use super::call::ScriptContext;
 use super::call::{describe, one, options_from, this, unknown_method, Args};
 use super::error::{db_error, usage_error};
 use super::query::as_raw;
 use super::value::to_value;
-use super::ScriptContext;
 use crate::api::{self, Builder, Method, SchemaOp};
 use crate::sql::schema::{
     AlterViewSpec, Deferrable, SchemaStatement, TableKind, TableSpec, ViewSpec,
