@@ -30,9 +30,9 @@ use super::value::{fragment, is_null_marker, to_lua, to_value};
 use crate::api::{self, Builder, QueryOp};
 use crate::db::Row;
 use crate::sql::query::{
-    encode_copy_rows, escape_copy, operator, AggregateArg, BatchInsert, BatchStep, Clause, Column,
-    Cond, ConflictAction, ConflictTarget, Cte, InList, InsertBody, Join, JoinItem, Limit, Lock,
-    Method, OnConflict, Operand, Order, Query, SetExpr, Source, Union,
+    encode_copy_rows, operator, AggregateArg, BatchInsert, BatchStep, Clause, Column, Cond,
+    ConflictAction, ConflictTarget, Cte, InList, InsertBody, Join, JoinItem, Limit, Lock, Method,
+    OnConflict, Operand, Order, Query, SetExpr, Source, Union,
 };
 use crate::sql::raw::RawBinding;
 use crate::sql::{Raw, Sql, Value};
@@ -83,12 +83,14 @@ mod batch;
 mod builder;
 mod join;
 mod raw;
+mod rows;
 mod run;
 
 use apply::*;
 use args::*;
 
 use join::*;
+use rows::*;
 use run::*;
 
 pub use batch::BatchInsertValue;
