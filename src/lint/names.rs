@@ -353,8 +353,7 @@ impl Visitor for NameVisitor<'_> {
                 return;
             };
             if !map.contains_key(&key) {
-                let known: Vec<&str> = map.keys().map(String::as_str).collect();
-                let hint = closest(&key, &known)
+                let hint = crate::api::closest(&key, map.keys().map(String::as_str))
                     .map(|k| format!("; did you mean `{shown}.{k}`?"))
                     .unwrap_or_default();
                 self.push(
@@ -851,31 +850,6 @@ fn split_alias(text: &str) -> &str {
     }
 }
 
-/// The known key nearest to `key` (edit distance at most 2), for "did you mean".
-fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(key, k), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -885,12 +859,5 @@ mod tests {
         assert_eq!(split_alias("users as u"), "users");
         assert_eq!(split_alias("email AS e"), "email");
         assert_eq!(split_alias("id"), "id");
-    }
-
-    #[test]
-    fn the_closest_key_is_suggested() {
-        assert_eq!(closest("emial", &["email", "id"]), Some("email"));
-        assert_eq!(closest("zzzzzz", &["email", "id"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
