@@ -63,7 +63,7 @@ pub(super) struct Link<'a> {
     pub method: Option<MethodInfo>,
     pub args: Vec<Arg<'a>>,
     /// The table this call works on: named by this call or an earlier one,
-    /// else by the first call of the chain that names one.
+    /// else by the first call of the chain that names one, else the root's.
     pub table: Option<String>,
 }
 
@@ -152,10 +152,11 @@ pub(super) fn resolve<'a>(
         Prefix::Expression(e) => type_of(scope, e),
         _ => Ty::Unknown,
     };
-    let mut table = match &ty {
+    let inherited = match &ty {
         Ty::Builder(_, t) => t.clone(),
         _ => None,
     };
+    let mut table = None;
     let mut links = Vec::new();
     // `.name` is a field until a call follows it: then it is a method.
     let mut pending: Option<String> = None;
@@ -211,15 +212,15 @@ pub(super) fn resolve<'a>(
     if let Some(f) = pending {
         ty = field(&ty, &f);
     }
-    // `knex.select(…):from(T.users)`: the calls before the one that names
-    // the table work on it too.
-    if let Some(first) = links.iter().find_map(|l| l.table.clone()) {
-        for link in links.iter_mut().filter(|l| l.table.is_none()) {
-            link.table = Some(first.clone());
-        }
-        if let Ty::Builder(_, t @ None) = &mut ty {
-            *t = Some(first);
-        }
+    // The calls before the first that names a table work on it too
+    // (`knex.select(…):from(T.users)`); a chain that names none works on its
+    // root's (`q:where(…)` after `local q = knex(T.users)`).
+    let first = links.iter().find_map(|l| l.table.clone()).or(inherited);
+    for link in links.iter_mut().filter(|l| l.table.is_none()) {
+        link.table = first.clone();
+    }
+    if let Ty::Builder(_, t @ None) = &mut ty {
+        *t = first;
     }
     Chain { links, ty }
 }
