@@ -10,6 +10,15 @@ use super::syntax::{arg_name, arg_string, arg_table, split_alias, token_text, Ar
 use super::NameIssue;
 use crate::lint::{Constants, Rule};
 
+/// How a `"table.column"` literal is better written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    /// `C.tables.t .. "." .. C.columns.t.c`
+    Concatenated,
+    /// `:references(C.columns.t.c):inTable(C.tables.t)`
+    Reference,
+}
+
 /// Turns literal names into findings.
 pub(super) struct Reporter<'c> {
     pub constants: &'c Constants,
@@ -73,7 +82,7 @@ impl Reporter<'_> {
             return;
         }
         let message = match owner {
-            Some(owner) => self.qualified_message(&text, owner, column, "a .. \".\" .. b"),
+            Some(owner) => self.qualified_message(&text, owner, column, Spelling::Concatenated),
             None => self.column_message(&text, column, table),
         };
         self.push(token, Rule::LiteralColumnName, message);
@@ -85,7 +94,9 @@ impl Reporter<'_> {
             return;
         };
         let message = match text.rsplit_once('.') {
-            Some((owner, column)) => self.qualified_message(&text, owner, column, "inTable"),
+            Some((owner, column)) => {
+                self.qualified_message(&text, owner, column, Spelling::Reference)
+            }
             None => self.column_message(&text, &text, referenced),
         };
         self.push(token, Rule::LiteralColumnName, message);
@@ -137,13 +148,7 @@ impl Reporter<'_> {
 
     /// The one constant naming `column` (of `table` when known), if there is one.
     fn column_constant(&self, column: &str, table: Option<&str>) -> Option<String> {
-        let in_table = table
-            .and_then(|t| self.constants.columns_key_for_table(t))
-            .and_then(|tk| {
-                self.constants
-                    .column_key(&tk, column)
-                    .map(|ck| format!("C.columns.{tk}.{ck}"))
-            });
+        let in_table = table.and_then(|t| self.constant_of(t, column));
         in_table.or_else(
             || match self.constants.column_everywhere(column).as_slice() {
                 [(tk, ck)] => Some(format!("C.columns.{tk}.{ck}")),
@@ -158,12 +163,10 @@ impl Reporter<'_> {
                 "\"{text}\" is a literal column name; use a `C.columns` constant from `lua/constants.lua`"
             );
         }
-        let table_key = table.and_then(|t| self.constants.columns_key_for_table(t));
-        if let Some(tk) = &table_key {
-            if let Some(ck) = self.constants.column_key(tk, column) {
-                return format!("use `C.columns.{tk}.{ck}` instead of \"{text}\"");
-            }
+        if let Some(constant) = table.and_then(|t| self.constant_of(t, column)) {
+            return format!("use `{constant}` instead of \"{text}\"");
         }
+        let table_key = table.and_then(|t| self.constants.columns_key_for_table(t));
         let everywhere = self.constants.column_everywhere(column);
         match everywhere.as_slice() {
             [] => match &table_key {
@@ -192,17 +195,24 @@ impl Reporter<'_> {
         }
     }
 
-    fn qualified_message(&self, text: &str, owner: &str, column: &str, style: &str) -> String {
+    /// `C.columns.<table>.<column>` when the constants name `column` of `table`.
+    fn constant_of(&self, table: &str, column: &str) -> Option<String> {
+        let tk = self.constants.columns_key_for_table(table)?;
+        let ck = self.constants.column_key(&tk, column)?;
+        Some(format!("C.columns.{tk}.{ck}"))
+    }
+
+    fn qualified_message(
+        &self,
+        text: &str,
+        owner: &str,
+        column: &str,
+        spelling: Spelling,
+    ) -> String {
         let table_key = self.constants.table_key(owner);
-        let column_path = table_key
-            .and_then(|_| self.constants.columns_key_for_table(owner))
-            .and_then(|tk| {
-                self.constants
-                    .column_key(&tk, column)
-                    .map(|ck| format!("C.columns.{tk}.{ck}"))
-            });
+        let column_path = table_key.and_then(|_| self.constant_of(owner, column));
         match (table_key, column_path) {
-            (Some(tk), Some(col)) if style == "inTable" => format!(
+            (Some(tk), Some(col)) if spelling == Spelling::Reference => format!(
                 "\"{text}\" spells a table and a column as a literal; use \
                  `:references({col}):inTable(C.tables.{tk})`"
             ),

@@ -224,3 +224,33 @@ pub(super) fn resolve<'a>(
     }
     Chain { links, ty }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner(ty: &Ty, name: &str) -> Option<Builder> {
+        lookup(ty, name).map(|(_, b)| b)
+    }
+
+    #[test]
+    fn an_unknown_receiver_looks_methods_up_in_the_fallback_order() {
+        let unknown = Ty::Unknown;
+        assert_eq!(owner(&unknown, "where"), Some(Builder::Query));
+        assert_eq!(owner(&unknown, "unique"), Some(Builder::Table));
+        assert_eq!(owner(&unknown, "createTable"), Some(Builder::Schema));
+        assert_eq!(owner(&unknown, "on"), Some(Builder::Join));
+        assert_eq!(owner(&unknown, "format"), None);
+        assert_eq!(owner(&Ty::Value, "where"), None);
+    }
+
+    #[test]
+    fn the_knex_module_starts_queries_with_the_marked_query_methods_only() {
+        let knex = Ty::Builder(Builder::Knex, None);
+        assert_eq!(owner(&knex, "batchInsert"), Some(Builder::Knex));
+        assert_eq!(owner(&knex, "whereIn"), Some(Builder::Query));
+        assert_eq!(owner(&knex, "orderBy"), None);
+        assert_eq!(field(&knex, "schema"), Ty::Builder(Builder::Schema, None));
+        assert_eq!(field(&knex, "null"), Ty::Value);
+    }
+}
