@@ -925,3 +925,28 @@ fn unique_on_the_table_takes_columns_and_after_a_column_type_a_constraint_name()
         ]
     );
 }
+
+#[test]
+fn helpers_and_receivers_of_unknown_type_fall_back_to_the_catalogue_order() {
+    let body = [
+        "local function users() return knex(T.users) end",
+        "users():where(\"email\", 1):run()",
+        "local function add_email(builder) builder:string(\"email\"):unique(\"users_email_key\") end",
+        "local db = knex",
+        "db.schema:dropTable(\"users\")",
+        "local s = (\"%s rows\"):format(3):upper()",
+    ]
+    .map(String::from);
+    let lines: Vec<(usize, Rule)> = findings_of(&migration(&body))
+        .into_iter()
+        .map(|(l, r, _)| (l, r))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (7, Rule::LiteralColumnName),
+            (8, Rule::LiteralColumnName),
+            (10, Rule::LiteralTableName),
+        ]
+    );
+}

@@ -200,11 +200,7 @@ impl Visitor for NameVisitor<'_> {
     }
 
     fn visit_local_function(&mut self, node: &LocalFunction) {
-        let function = Local {
-            ty: Ty::Value,
-            ..Local::default()
-        };
-        self.env.bind(token_text(node.name()), function);
+        self.env.bind(token_text(node.name()), Local::default());
     }
 
     fn visit_local_assignment(&mut self, local: &LocalAssignment) {
@@ -446,7 +442,9 @@ impl Env<'_> {
 impl Scope for Env<'_> {
     fn type_of_name(&self, name: &str) -> Ty {
         match self.local(name) {
-            Some(local) => local.ty.clone(),
+            Some(local) if local.ty != Ty::Unknown => local.ty.clone(),
+            // `local knex = require(…)`: still the knex value by its name.
+            Some(_) => knex_by_name(name),
             None if LUA_LIBRARIES.contains(&name) => Ty::Value,
             None => knex_by_name(name),
         }

@@ -205,7 +205,9 @@ pub(super) fn resolve<'a>(
                 Returns::Builder(b) => Ty::Builder(b, table.clone()),
                 Returns::Value => Ty::Value,
             },
-            (None, Ty::Value) => Ty::Value,
+            // A method of a plain value (`("%s"):format(…)`) is plain too; what
+            // a function returns (`helper()`) could be a builder.
+            (None, Ty::Value) if name.is_some() => Ty::Value,
             (None, _) => Ty::Unknown,
         };
     }
