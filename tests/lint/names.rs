@@ -3,7 +3,7 @@
 //! callbacks and locals.
 
 use super::{fixtures, show};
-use vectra_db::api::{Builder, Returns, Role};
+use vectra_db::api::{Builder, MethodInfo, Returns, Role};
 use vectra_db::lint::{lint_source, Constants, Finding, Rule, TargetKind};
 
 fn fixture_constants() -> Constants {
@@ -39,9 +39,42 @@ fn findings_of(src: &str) -> Vec<(usize, Rule, String)> {
         .collect()
 }
 
+/// `(line, rule)` of each finding.
+fn rules_of(src: &str) -> Vec<(usize, Rule)> {
+    findings_of(src)
+        .into_iter()
+        .map(|(l, r, _)| (l, r))
+        .collect()
+}
+
+/// A call of the table builder, `{}` standing for the method.
+const ON_THE_TABLE_BUILDER: &str =
+    "knex.schema:alterTable(T.users, function(t) t:{}(\"widgets\") end)";
+
+/// One line of `up` per method of `builder` that `keep` selects: `template`
+/// with the method's name for `{}`. The names must include `expected`.
+fn cases(
+    builder: Builder,
+    keep: impl Fn(&MethodInfo) -> bool,
+    template: &str,
+    expected: &[&str],
+) -> Vec<(&'static str, String)> {
+    let cases: Vec<(&'static str, String)> = builder
+        .methods()
+        .into_iter()
+        .filter(|m| keep(m))
+        .map(|m| (m.name, template.replace("{}", m.name)))
+        .collect();
+    let names: Vec<&str> = cases.iter().map(|(n, _)| *n).collect();
+    for name in expected {
+        assert!(names.contains(name), "{name} in {names:?}");
+    }
+    cases
+}
+
 /// Each case is one line of `up` that must give exactly one finding of `rule`
 /// at the literal `"widgets"`, and nothing else.
-fn assert_one_finding_per_line(cases: &[(String, String)], rule: Rule) {
+fn assert_one_finding_per_line(cases: &[(&str, String)], rule: Rule) {
     let body: Vec<String> = cases.iter().map(|(_, line)| line.clone()).collect();
     let src = migration(&body);
     let findings = lint_source("m.lua", &src, TargetKind::Migration, &fixture_constants());
@@ -60,76 +93,41 @@ fn assert_one_finding_per_line(cases: &[(String, String)], rule: Rule) {
 
 #[test]
 fn every_column_type_of_the_catalogue_is_linted_like_string() {
-    let cases: Vec<(String, String)> = Builder::Table
-        .methods()
-        .into_iter()
-        .filter(|m| m.args.first() == Some(&Role::Column))
-        .filter(|m| m.returns == Returns::Builder(Builder::Column))
-        .map(|m| {
-            let line = format!(
-                "knex.schema:alterTable(T.users, function(t) t:{}(\"widgets\") end)",
-                m.name
-            );
-            (m.name.to_string(), line)
-        })
-        .collect();
-    let names: Vec<&str> = cases.iter().map(|(n, _)| n.as_str()).collect();
-    for drifted in ["string", "char", "tinytext", "real", "specificType"] {
-        assert!(names.contains(&drifted), "{drifted} in {names:?}");
-    }
+    let cases = cases(
+        Builder::Table,
+        |m| m.args.first() == Some(&Role::Column) && m.returns == Returns::Builder(Builder::Column),
+        ON_THE_TABLE_BUILDER,
+        &["string", "char", "tinytext", "real", "specificType"],
+    );
     assert_one_finding_per_line(&cases, Rule::LiteralColumnName);
 }
 
 #[test]
 fn every_schema_call_of_the_catalogue_that_takes_a_table_is_linted_like_drop_table() {
-    let cases: Vec<(String, String)> = Builder::Schema
-        .methods()
-        .into_iter()
-        .filter(|m| matches!(m.args.first(), Some(Role::Table | Role::OtherTable)))
-        .map(|m| {
-            let line = format!("knex.schema:{}(\"widgets\")", m.name);
-            (m.name.to_string(), line)
-        })
-        .collect();
-    let names: Vec<&str> = cases.iter().map(|(n, _)| n.as_str()).collect();
-    for drifted in [
-        "dropTable",
-        "dropViewIfExists",
-        "dropMaterializedViewIfExists",
-        "createViewOrReplace",
-    ] {
-        assert!(names.contains(&drifted), "{drifted} in {names:?}");
-    }
+    let cases = cases(
+        Builder::Schema,
+        |m| matches!(m.args.first(), Some(Role::Table | Role::OtherTable)),
+        "knex.schema:{}(\"widgets\")",
+        &[
+            "dropTable",
+            "dropViewIfExists",
+            "dropMaterializedViewIfExists",
+            "createViewOrReplace",
+        ],
+    );
     // Schema and extension names are not table names.
-    assert!(!names.contains(&"dropSchemaIfExists"), "{names:?}");
+    assert!(cases.iter().all(|(name, _)| *name != "dropSchemaIfExists"));
     assert_one_finding_per_line(&cases, Rule::LiteralTableName);
 }
 
 #[test]
 fn every_table_builder_call_whose_first_argument_is_a_column_is_linted() {
-    let cases: Vec<(String, String)> = Builder::Table
-        .methods()
-        .into_iter()
-        .filter(|m| matches!(m.args.first(), Some(Role::Column | Role::Columns)))
-        .map(|m| {
-            let line = format!(
-                "knex.schema:alterTable(T.users, function(t) t:{}(\"widgets\") end)",
-                m.name
-            );
-            (m.name.to_string(), line)
-        })
-        .collect();
-    let names: Vec<&str> = cases.iter().map(|(n, _)| n.as_str()).collect();
-    for name in [
-        "unique",
-        "primary",
-        "index",
-        "foreign",
-        "dropColumn",
-        "setNullable",
-    ] {
-        assert!(names.contains(&name), "{name} in {names:?}");
-    }
+    let cases = cases(
+        Builder::Table,
+        |m| matches!(m.args.first(), Some(Role::Column | Role::Columns)),
+        ON_THE_TABLE_BUILDER,
+        &["unique", "primary", "index", "foreign", "dropColumn"],
+    );
     assert_one_finding_per_line(&cases, Rule::LiteralColumnName);
 }
 
@@ -312,12 +310,8 @@ fn unique_on_the_table_takes_columns_and_after_a_column_type_a_constraint_name()
         "local function helper(tbl) tbl:index(\"email\") end",
     ]
     .map(String::from);
-    let lines: Vec<(usize, Rule)> = findings_of(&migration(&body))
-        .into_iter()
-        .map(|(l, r, _)| (l, r))
-        .collect();
     assert_eq!(
-        lines,
+        rules_of(&migration(&body)),
         vec![
             (7, Rule::LiteralColumnName),
             (9, Rule::LiteralColumnName),
@@ -338,12 +332,8 @@ fn helpers_and_receivers_of_unknown_type_fall_back_to_the_catalogue_order() {
         "local s = (\"%s rows\"):format(3):upper()",
     ]
     .map(String::from);
-    let lines: Vec<(usize, Rule)> = findings_of(&migration(&body))
-        .into_iter()
-        .map(|(l, r, _)| (l, r))
-        .collect();
     assert_eq!(
-        lines,
+        rules_of(&migration(&body)),
         vec![
             (7, Rule::LiteralColumnName),
             (8, Rule::LiteralColumnName),
