@@ -12,7 +12,7 @@
 //! table bound by `local rows = { … }`). `Other` (values, SQL text, options,
 //! constraint and index names, schema and extension names) is never a name.
 //!
-//! The method's builder comes from types ([`types`]): a chain starts at
+//! The method's builder comes from types (`names/types.rs`): a chain starts at
 //! `knex` or `trx` (the `knex` module, unless the code rebinds the name),
 //! `knex.schema` is a field of it, `knex(T.users)` is a query on `users`, and
 //! each call's `Returns` types the next one, so `t:unique(cols)` (table
