@@ -601,3 +601,9 @@ fn lint_directories_finds_files_and_constants_like_the_runner() {
     .expect("lint");
     assert!(clean.is_empty(), "{}", show(&clean));
 }
+
+// ---------------------------------------------------------------- the catalogue decides
+
+/// Which arguments are names, read from the API catalogue (issue 8).
+#[path = "lint/names.rs"]
+mod names;
