@@ -202,6 +202,8 @@ fn no_list_of_method_names_exists_outside_the_catalogue() {
             continue;
         }
         let text = std::fs::read_to_string(path).expect("read");
+        // Unit tests may spell out the cases they check.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         for (i, _) in lines.iter().enumerate() {
             let window: Vec<String> = lines[i..(i + 5).min(lines.len())]
