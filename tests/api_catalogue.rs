@@ -97,7 +97,13 @@ fn the_api_reference_documents_every_method() {
     for &b in Builder::ALL {
         let (page, forms) = reference(b);
         let text = std::fs::read_to_string(root().join(page)).expect(page);
+        let starters_documented =
+            text.contains("Every query method is also a function of the `knex` module");
         for m in catalogue(b) {
+            let starter = b == Builder::Knex && api::find(api::QUERY, m).is_some();
+            if starter && starters_documented {
+                continue; // documented once, as a rule; the method itself is checked below
+            }
             if !forms.iter().any(|f| text.contains(&f.replace("NAME", m))) {
                 missing.push(format!("{page}: {}{m}", b.prefix()));
             }

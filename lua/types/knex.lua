@@ -50,6 +50,7 @@ function KnexRef:withSchema(schema) end
 ---@field schema SchemaBuilder Schema statements; they run when called.
 ---@field null KnexNull SQL NULL.
 ---@field fn KnexFn SQL functions: `knex.fn.now()`, `knex.fn.uuid()`.
+---@field client { config: { client: "pg" } } The dialect, for ported `if knex.client.config.client == "pg"` branches.
 local knex = {}
 
 ---Raw SQL with `?` (value), `??` (identifier), `:name` / `:name:` (named) placeholders;
@@ -131,6 +132,203 @@ function knex.whereLike(column, pattern) end
 function knex.whereILike(column, pattern) end
 ---@return QueryBuilder
 function knex.whereRaw(sql, bindings) end
+
+---Every other query method also starts a query, as in Knex: `knex.NAME(...)`
+---is `knex():NAME(...)` (`knex.insert(rows):into(t)`, `knex.update(v):table(t)`).
+---@return QueryBuilder
+function knex.column(...) end
+---@return QueryBuilder
+function knex.columns(...) end
+---@return QueryBuilder
+function knex.distinct(...) end
+---@return QueryBuilder
+function knex.distinctOn(...) end
+---@return QueryBuilder
+function knex.first(...) end
+---@return QueryBuilder
+function knex.pluck(...) end
+---@return QueryBuilder
+function knex.count(...) end
+---@return QueryBuilder
+function knex.countDistinct(...) end
+---@return QueryBuilder
+function knex.min(...) end
+---@return QueryBuilder
+function knex.max(...) end
+---@return QueryBuilder
+function knex.sum(...) end
+---@return QueryBuilder
+function knex.sumDistinct(...) end
+---@return QueryBuilder
+function knex.avg(...) end
+---@return QueryBuilder
+function knex.avgDistinct(...) end
+---@return QueryBuilder
+function knex.jsonExtract(...) end
+---@return QueryBuilder
+function knex.as(...) end
+---@return QueryBuilder
+function knex.andWhere(...) end
+---@return QueryBuilder
+function knex.orWhere(...) end
+---@return QueryBuilder
+function knex.andWhereNot(...) end
+---@return QueryBuilder
+function knex.orWhereNot(...) end
+---@return QueryBuilder
+function knex.orWhereIn(...) end
+---@return QueryBuilder
+function knex.orWhereNotIn(...) end
+---@return QueryBuilder
+function knex.orWhereNull(...) end
+---@return QueryBuilder
+function knex.orWhereNotNull(...) end
+---@return QueryBuilder
+function knex.orWhereBetween(...) end
+---@return QueryBuilder
+function knex.whereNotBetween(...) end
+---@return QueryBuilder
+function knex.orWhereNotBetween(...) end
+---@return QueryBuilder
+function knex.orWhereLike(...) end
+---@return QueryBuilder
+function knex.orWhereILike(...) end
+---@return QueryBuilder
+function knex.whereExists(...) end
+---@return QueryBuilder
+function knex.orWhereExists(...) end
+---@return QueryBuilder
+function knex.whereNotExists(...) end
+---@return QueryBuilder
+function knex.orWhereNotExists(...) end
+---@return QueryBuilder
+function knex.orWhereRaw(...) end
+---@return QueryBuilder
+function knex.whereColumn(...) end
+---@return QueryBuilder
+function knex.orWhereColumn(...) end
+---@return QueryBuilder
+function knex.whereJsonPath(...) end
+---@return QueryBuilder
+function knex.whereJsonObject(...) end
+---@return QueryBuilder
+function knex.whereJsonSupersetOf(...) end
+---@return QueryBuilder
+function knex.whereJsonSubsetOf(...) end
+---@return QueryBuilder
+function knex.join(...) end
+---@return QueryBuilder
+function knex.innerJoin(...) end
+---@return QueryBuilder
+function knex.leftJoin(...) end
+---@return QueryBuilder
+function knex.leftOuterJoin(...) end
+---@return QueryBuilder
+function knex.rightJoin(...) end
+---@return QueryBuilder
+function knex.rightOuterJoin(...) end
+---@return QueryBuilder
+function knex.fullOuterJoin(...) end
+---@return QueryBuilder
+function knex.crossJoin(...) end
+---@return QueryBuilder
+function knex.joinRaw(...) end
+---@return QueryBuilder
+function knex.orderBy(...) end
+---@return QueryBuilder
+function knex.orderByRaw(...) end
+---@return QueryBuilder
+function knex.groupBy(...) end
+---@return QueryBuilder
+function knex.groupByRaw(...) end
+---@return QueryBuilder
+function knex.having(...) end
+---@return QueryBuilder
+function knex.orHaving(...) end
+---@return QueryBuilder
+function knex.havingRaw(...) end
+---@return QueryBuilder
+function knex.orHavingRaw(...) end
+---@return QueryBuilder
+function knex.havingIn(...) end
+---@return QueryBuilder
+function knex.havingNotIn(...) end
+---@return QueryBuilder
+function knex.havingNull(...) end
+---@return QueryBuilder
+function knex.havingNotNull(...) end
+---@return QueryBuilder
+function knex.havingBetween(...) end
+---@return QueryBuilder
+function knex.havingNotBetween(...) end
+---@return QueryBuilder
+function knex.limit(...) end
+---@return QueryBuilder
+function knex.offset(...) end
+---@return QueryBuilder
+function knex.insert(...) end
+---@return QueryBuilder
+function knex.update(...) end
+---@return QueryBuilder
+function knex.del(...) end
+---@return QueryBuilder
+function knex.delete(...) end
+---@return QueryBuilder
+function knex.truncate(...) end
+---@return QueryBuilder
+function knex.returning(...) end
+---@return QueryBuilder
+function knex.onConflict(...) end
+---@return QueryBuilder
+function knex.merge(...) end
+---@return QueryBuilder
+function knex.ignore(...) end
+---@return QueryBuilder
+function knex.increment(...) end
+---@return QueryBuilder
+function knex.decrement(...) end
+---@return QueryBuilder
+function knex.updateFrom(...) end
+---@return QueryBuilder
+function knex.upsert(...) end
+---@return QueryBuilder
+function knex.withMaterialized(...) end
+---@return QueryBuilder
+function knex.withNotMaterialized(...) end
+---@return QueryBuilder
+function knex.union(...) end
+---@return QueryBuilder
+function knex.unionAll(...) end
+---@return QueryBuilder
+function knex.forUpdate(...) end
+---@return QueryBuilder
+function knex.forShare(...) end
+---@return QueryBuilder
+function knex.forNoKeyUpdate(...) end
+---@return QueryBuilder
+function knex.forKeyShare(...) end
+---@return QueryBuilder
+function knex.skipLocked(...) end
+---@return QueryBuilder
+function knex.noWait(...) end
+---@return QueryBuilder
+function knex.clearSelect(...) end
+---@return QueryBuilder
+function knex.clearWhere(...) end
+---@return QueryBuilder
+function knex.clearOrder(...) end
+---@return QueryBuilder
+function knex.clearGroup(...) end
+---@return QueryBuilder
+function knex.clearHaving(...) end
+---@return QueryBuilder
+function knex.modify(...) end
+---@return QueryBuilder
+function knex.timeout(...) end
+---@return QueryBuilder
+function knex.transacting(...) end
+---@return QueryBuilder
+function knex.columnInfo(...) end
 
 ---An empty query (same as `knex()`).
 ---@return QueryBuilder

@@ -1,7 +1,7 @@
 //! The `knex` module: its functions (`knex.raw`, `knex.batchInsert`, …), its
 //! fields (`knex.schema`, `knex.fn`, `knex.null`) and `knex.fn`'s functions.
-//! Query starters (`knex.select(...)`) are the query methods marked
-//! `starter()` in [`super::QUERY`].
+//! Query starters (`knex.select(...)`, `knex.insert(...)`) are the query
+//! methods of [`super::QUERY`] (all but `run` and `toSQL`).
 
 use super::Builder::{self, Knex, Query, Raw as RawB, Ref as RefB};
 use super::Returns::{self, Builder as To, Value};
@@ -44,6 +44,8 @@ pub static KNEX_FIELDS: &[(&str, Returns)] = &[
     ("schema", To(Builder::Schema)),
     ("fn", To(Builder::Fn)),
     ("null", Value),
+    // `{ config = { client = "pg" } }`, for the dialect branches ported files keep.
+    ("client", Value),
 ];
 
 /// What a function of `knex.fn` makes.

@@ -134,10 +134,13 @@ impl Builder {
         match self {
             Builder::Knex => {
                 // `knex.select(...)` and the other starters return a query.
-                let starters = QUERY.iter().filter(|m| m.starts_query).map(|m| MethodInfo {
-                    returns: Returns::Builder(Builder::Query),
-                    ..m.info()
-                });
+                let starters = QUERY
+                    .iter()
+                    .filter(|m| m.op.starts_query())
+                    .map(|m| MethodInfo {
+                        returns: Returns::Builder(Builder::Query),
+                        ..m.info()
+                    });
                 infos(KNEX).into_iter().chain(starters).collect()
             }
             Builder::Fn => infos(FN),
@@ -208,8 +211,6 @@ pub struct Method<Op: 'static> {
     pub returns: Returns,
     /// The builder a function argument of this method receives (`createTable`'s `t`).
     pub callback: Option<Builder>,
-    /// For query methods: also a function of the `knex` module that starts a query.
-    pub starts_query: bool,
 }
 
 /// A chaining method taking `args`.
@@ -220,7 +221,6 @@ pub const fn m<Op: Copy>(name: &'static str, op: Op, args: &'static [Role]) -> M
         args,
         returns: Returns::Same,
         callback: None,
-        starts_query: false,
     }
 }
 
@@ -238,21 +238,12 @@ impl<Op: Copy> Method<Op> {
         }
     }
 
-    /// The same method, also a `knex.NAME(...)` query starter.
-    pub const fn starter(self) -> Self {
-        Method {
-            starts_query: true,
-            ..self
-        }
-    }
-
     pub fn info(&self) -> MethodInfo {
         MethodInfo {
             name: self.name,
             args: self.args,
             returns: self.returns,
             callback: self.callback,
-            starts_query: self.starts_query,
         }
     }
 }
@@ -264,7 +255,6 @@ pub struct MethodInfo {
     pub args: &'static [Role],
     pub returns: Returns,
     pub callback: Option<Builder>,
-    pub starts_query: bool,
 }
 
 impl MethodInfo {

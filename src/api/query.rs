@@ -122,12 +122,20 @@ pub enum QueryOp {
     Run,
 }
 
+impl QueryOp {
+    /// Every query method but `run` and `toSQL` is also a function of the
+    /// `knex` module that starts a query, as in Knex (`knex.insert(rows)`).
+    pub fn starts_query(self) -> bool {
+        !matches!(self, QueryOp::Run | QueryOp::ToSql)
+    }
+}
+
 /// Every method of a query builder.
 pub static QUERY: &[Method<QueryOp>] = {
     use Clauses::{Having as H, Where as W};
     use QueryOp::*;
     &[
-        m("select", Select, COLUMNS).starter(),
+        m("select", Select, COLUMNS),
         m("column", Select, COLUMNS),
         m("columns", Select, COLUMNS),
         m("distinct", Distinct, COLUMNS),
@@ -199,10 +207,10 @@ pub static QUERY: &[Method<QueryOp>] = {
             COLUMNS,
         ),
         m("jsonExtract", JsonExtract, COLUMN_ARG),
-        m("from", From, &[Table]).starter(),
-        m("into", From, &[Table]).starter(),
-        m("table", From, &[Table]).starter(),
-        m("withSchema", WithSchema, OTHER).starter(),
+        m("from", From, &[Table]),
+        m("into", From, &[Table]),
+        m("table", From, &[Table]),
+        m("withSchema", WithSchema, OTHER),
         m("as", As, OTHER),
         m(
             "where",
@@ -212,8 +220,7 @@ pub static QUERY: &[Method<QueryOp>] = {
             },
             ROW_OR_COLUMN,
         )
-        .callback(QueryB)
-        .starter(),
+        .callback(QueryB),
         m(
             "andWhere",
             Where {
@@ -240,8 +247,7 @@ pub static QUERY: &[Method<QueryOp>] = {
             },
             ROW_OR_COLUMN,
         )
-        .callback(QueryB)
-        .starter(),
+        .callback(QueryB),
         m(
             "andWhereNot",
             Where {
@@ -269,8 +275,7 @@ pub static QUERY: &[Method<QueryOp>] = {
             },
             ROW_OR_COLUMN,
         )
-        .callback(QueryB)
-        .starter(),
+        .callback(QueryB),
         m(
             "orWhereIn",
             In {
@@ -290,8 +295,7 @@ pub static QUERY: &[Method<QueryOp>] = {
             },
             ROW_OR_COLUMN,
         )
-        .callback(QueryB)
-        .starter(),
+        .callback(QueryB),
         m(
             "orWhereNotIn",
             In {
@@ -310,8 +314,7 @@ pub static QUERY: &[Method<QueryOp>] = {
                 into: W,
             },
             COLUMN_ARG,
-        )
-        .starter(),
+        ),
         m(
             "orWhereNull",
             Null {
@@ -329,8 +332,7 @@ pub static QUERY: &[Method<QueryOp>] = {
                 into: W,
             },
             COLUMN_ARG,
-        )
-        .starter(),
+        ),
         m(
             "orWhereNotNull",
             Null {
@@ -348,8 +350,7 @@ pub static QUERY: &[Method<QueryOp>] = {
                 into: W,
             },
             COLUMN_ARG,
-        )
-        .starter(),
+        ),
         m(
             "orWhereBetween",
             Between {
@@ -384,8 +385,7 @@ pub static QUERY: &[Method<QueryOp>] = {
                 op: "like",
             },
             COLUMN_ARG,
-        )
-        .starter(),
+        ),
         m(
             "orWhereLike",
             Like {
@@ -401,8 +401,7 @@ pub static QUERY: &[Method<QueryOp>] = {
                 op: "ilike",
             },
             COLUMN_ARG,
-        )
-        .starter(),
+        ),
         m(
             "orWhereILike",
             Like {
@@ -447,7 +446,7 @@ pub static QUERY: &[Method<QueryOp>] = {
             OTHER,
         )
         .callback(QueryB),
-        m("whereRaw", Raw { or: false, into: W }, OTHER).starter(),
+        m("whereRaw", Raw { or: false, into: W }, OTHER),
         m("orWhereRaw", Raw { or: true, into: W }, OTHER),
         m("whereColumn", WhereColumn { or: false }, &[ColumnPair]),
         m("orWhereColumn", WhereColumn { or: true }, &[ColumnPair]),
@@ -595,8 +594,7 @@ pub static QUERY: &[Method<QueryOp>] = {
             },
             OTHER,
         )
-        .callback(QueryB)
-        .starter(),
+        .callback(QueryB),
         m(
             "withRecursive",
             With {
@@ -605,8 +603,7 @@ pub static QUERY: &[Method<QueryOp>] = {
             },
             OTHER,
         )
-        .callback(QueryB)
-        .starter(),
+        .callback(QueryB),
         m(
             "withMaterialized",
             With {

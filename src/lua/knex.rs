@@ -25,6 +25,12 @@ fn build(lua: &Lua) -> mlua::Result<Table> {
     let knex = lua.create_table()?;
     value::register(lua, &knex)?;
     schema::register(lua, &knex)?;
+    // `knex.client.config.client`: ported code branches on the dialect.
+    let config = lua.create_table()?;
+    config.raw_set("client", "pg")?;
+    let client = lua.create_table()?;
+    client.raw_set("config", config)?;
+    knex.raw_set("client", client)?;
     let meta = lua.create_table()?;
     meta.raw_set(
         "__call",
@@ -36,9 +42,10 @@ fn build(lua: &Lua) -> mlua::Result<Table> {
     for method in api::KNEX {
         register_function(lua, &knex, method)?;
     }
-    // Query starters: `knex.select("id"):from("users")`, and the where-only
-    // queries Knex takes as index predicates (`predicate = knex.whereNotNull("a")`).
-    for method in api::QUERY.iter().filter(|m| m.starts_query) {
+    // Every query method starts a query, as in Knex: `knex.select("id"):from("users")`,
+    // `knex.insert(rows):into(t)`, and the where-only queries Knex takes as
+    // index predicates (`predicate = knex.whereNotNull("a")`).
+    for method in api::QUERY.iter().filter(|m| m.op.starts_query()) {
         let me = knex.clone();
         knex.raw_set(
             method.name,

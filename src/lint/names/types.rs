@@ -46,7 +46,6 @@ const KNEX_CALL: MethodInfo = MethodInfo {
     args: &[Role::Table],
     returns: Returns::Builder(Builder::Query),
     callback: None,
-    starts_query: false,
 };
 
 /// What the chain needs from its surroundings.
@@ -244,7 +243,7 @@ mod tests {
         assert_eq!(owner(&knex, "batchInsert"), Some(Builder::Knex));
         let starter = lookup(&knex, "whereIn").map(|(m, _)| m.returns);
         assert_eq!(starter, Some(Returns::Builder(Builder::Query)));
-        assert_eq!(owner(&knex, "orderBy"), None);
+        assert_eq!(owner(&knex, "run"), None);
         assert_eq!(field(&knex, "schema"), Ty::Builder(Builder::Schema, None));
         assert_eq!(field(&knex, "null"), Ty::Value);
     }

@@ -180,6 +180,14 @@ pub(super) fn aggregate(
     distinct: bool,
     args: &[LuaValue],
 ) -> mlua::Result<Column> {
+    // Knex's options form: `count("id", { as = "total" })`.
+    let (args, as_option) = match args.split_last() {
+        Some((LuaValue::Table(t), rest)) if !rest.is_empty() => {
+            let o: AggregateOptions = crate::lua::call::options_from(lua, function, t)?;
+            (rest, Some(o.alias))
+        }
+        _ => (args, None),
+    };
     let (arg, alias) = match args.first() {
         None | Some(LuaValue::Nil) => (AggregateArg::All, None),
         Some(LuaValue::String(s)) => {
@@ -238,8 +246,16 @@ pub(super) fn aggregate(
         function: function.to_string(),
         distinct,
         arg,
-        alias,
+        alias: as_option.or(alias),
     })
+}
+
+/// The options table of an aggregate (`{ as = "total" }`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AggregateOptions {
+    #[serde(rename = "as")]
+    alias: String,
 }
 
 pub(super) fn source_of(lua: &Lua, v: Option<&LuaValue>, method: &str) -> mlua::Result<Source> {

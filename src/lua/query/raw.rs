@@ -62,9 +62,19 @@ impl RawQuery {
             return Ok(LuaValue::Table(lua.create_table()?));
         }
         let sql = Sql::new(this.raw.sql.clone(), this.raw.bindings.clone());
-        let rows = with_db(lua, |db| db.query(&sql))?
+        let (rows, count) = with_db(lua, |db| db.query_counted(&sql))?
             .map_err(|e| db_error_at(caller_location(lua).or(this.location.clone()), e))?;
-        Ok(LuaValue::Table(rows_to_lua(lua, &rows)?))
+        // node-postgres' result shape, so `res.rows` / `res.rowCount` port as
+        // they are; the rows are also the array part (`res[1]`).
+        let result = rows_to_lua(lua, &rows)?;
+        let list = lua.create_table_with_capacity(rows.len(), 0)?;
+        for i in 1..=rows.len() {
+            list.raw_set(i, result.raw_get::<LuaValue>(i)?)?;
+        }
+        result.raw_set("rows", list)?;
+        result.raw_set("rowCount", count)?;
+        result.raw_set("command", crate::sql::raw::command_of(&this.raw.sql))?;
+        Ok(LuaValue::Table(result))
     }
 }
 

@@ -111,7 +111,21 @@ fn column_method(
             })
         })
     };
+    let serial_key = || {
+        with_table(lua, &table, &what, |spec| {
+            Ok(matches!(
+                spec.columns.get(index).map(|c| &c.ty),
+                Some(ColumnType::Serial {
+                    primary_key: true,
+                    ..
+                })
+            ))
+        })
+    };
     match method.op {
+        // Knex writes `increments` as `serial primary key` and nothing more:
+        // `notNullable()`, `unique()` and `primary()` on it add nothing.
+        ColumnOp::NotNullable | ColumnOp::Unique | ColumnOp::Primary if serial_key()? => this(ud),
         ColumnOp::NotNullable => edit(&mut |c| c.nullable = Some(false)),
         ColumnOp::Nullable => edit(&mut |c| c.nullable = Some(true)),
         ColumnOp::DefaultTo => {
@@ -148,20 +162,8 @@ fn column_method(
             edit(&mut |c| c.alter = Some(opts))
         }
         ColumnOp::Primary => {
-            // `.primary()` on `increments` (already the key) is a no-op, as in Knex.
-            let inline = with_table(lua, &table, &what, |spec| {
-                Ok(matches!(
-                    spec.columns.get(index).map(|c| &c.ty),
-                    Some(ColumnType::Serial {
-                        primary_key: true,
-                        ..
-                    })
-                ))
-            })?;
-            if !inline {
-                let action = primary_action(lua, &args, vec![column_name], 0)?;
-                push_action(lua, &table, action)?;
-            }
+            let action = primary_action(lua, &args, vec![column_name], 0)?;
+            push_action(lua, &table, action)?;
             this(ud)
         }
         ColumnOp::Unique => {
