@@ -344,6 +344,8 @@ pub static COLUMN: &[Method<ColumnOp>] = {
         m("notNull", NotNullable, NONE),
         m("nullable", Nullable, NONE),
         m("defaultTo", DefaultTo, OTHER),
+        m("default", DefaultTo, OTHER),
+        m("defaultsTo", DefaultTo, OTHER),
         m("unsigned", Ignored, NONE),
         m("first", Ignored, NONE),
         m("after", After, COLUMN_ARG),

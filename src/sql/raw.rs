@@ -96,7 +96,7 @@ impl Raw {
         let mut last = 0;
         let spans = code_spans(sql);
         for (mark, binding) in marks.into_iter().zip(bindings) {
-            push_text(&mut out, sql, last, mark.at, &spans);
+            out.push_str(&sql[last..mark.at]);
             last = mark.at + if mark.identifier { 2 } else { 1 };
             if !mark.identifier && !in_code(&spans, mark.at) {
                 return Err(RawError::ValueInQuotes);
@@ -123,7 +123,7 @@ impl Raw {
                 }
             }
         }
-        push_text(&mut out, sql, last, sql.len(), &spans);
+        out.push_str(&sql[last..]);
         Ok(Raw {
             sql: out,
             bindings: values,
@@ -234,28 +234,6 @@ fn in_code(spans: &[(usize, usize)], at: usize) -> bool {
     spans
         .iter()
         .any(|(start, end)| (*start..*end).contains(&at))
-}
-
-/// Copies `sql[from..to]`: in quoted text an escaped `\?` becomes the plain `?`
-/// it stands for (the final numbering leaves quoted text alone); in code it
-/// stays escaped for [`to_positional`].
-fn push_text(out: &mut String, sql: &str, from: usize, to: usize, spans: &[(usize, usize)]) {
-    let text = &sql[from..to];
-    if !text.contains("\\?") {
-        out.push_str(text);
-        return;
-    }
-    let mut last = from;
-    let mut i = from;
-    while let Some(k) = sql[i..to].find("\\?") {
-        let at = i + k;
-        if !in_code(spans, at) {
-            out.push_str(&sql[last..at]);
-            last = at + 1;
-        }
-        i = at + 2;
-    }
-    out.push_str(&sql[last..to]);
 }
 
 /// Byte ranges of `sql` that are SQL code: everything except quoted
@@ -412,29 +390,33 @@ pub fn command_of(sql: &str) -> String {
 /// Quoted identifiers, literals, dollar-quoted bodies and comments are copied as they are.
 pub fn to_positional(sql: &str) -> String {
     let bytes = sql.as_bytes();
+    let spans = code_spans(sql);
     let mut out = String::with_capacity(sql.len() + 8);
     let mut n = 0;
     let mut last = 0;
-    for (start, end) in code_spans(sql) {
-        let mut i = start;
-        while i < end {
-            match bytes[i] {
-                b'\\' if i + 1 < end && bytes[i + 1] == b'?' => {
-                    out.push_str(&sql[last..i]);
-                    out.push('?');
-                    i += 2;
-                    last = i;
-                }
-                b'?' => {
-                    out.push_str(&sql[last..i]);
-                    n += 1;
-                    out.push('$');
-                    out.push_str(&n.to_string());
-                    i += 1;
-                    last = i;
-                }
-                _ => i += 1,
+    let mut i = 0;
+    while i < bytes.len() {
+        let code = in_code(&spans, i);
+        match bytes[i] {
+            // `\?` is a literal `?` (Knex's escape), in quoted text too, unless
+            // the backslash is itself escaped there (`E'\\?'`).
+            b'\\'
+                if bytes.get(i + 1) == Some(&b'?') && (code || i == 0 || bytes[i - 1] != b'\\') =>
+            {
+                out.push_str(&sql[last..i]);
+                out.push('?');
+                i += 2;
+                last = i;
             }
+            b'?' if code => {
+                out.push_str(&sql[last..i]);
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+                i += 1;
+                last = i;
+            }
+            _ => i += 1,
         }
     }
     out.push_str(&sql[last..]);
@@ -542,7 +524,7 @@ mod tests {
         assert_eq!(err, RawError::ValueInQuotes);
         // `\?` is a literal question mark, in quotes and in code.
         let raw = Raw::positional("select 'why\\?', a \\? 'k', ?", vec![Value::Int(1)]).unwrap();
-        assert_eq!(raw.sql, "select 'why?', a \\? 'k', ?");
+        assert_eq!(raw.sql, "select 'why\\?', a \\? 'k', ?");
         assert_eq!(to_positional(&raw.sql), "select 'why?', a ? 'k', $1");
         // Named identifiers too; named values in quotes are refused.
         let raw = Raw::named("$$ select :t: $$", |k| {

@@ -104,9 +104,9 @@ pub(super) fn apply(
                 },
             });
         }
-        QueryOp::Exists { or, not } => {
+        QueryOp::Exists { or, not, into } => {
             let sub = subquery_arg(lua, args.first(), name)?;
-            q.wheres.push(Clause {
+            clauses(q, into).push(Clause {
                 or,
                 not,
                 cond: Cond::Exists(sub),
@@ -120,7 +120,7 @@ pub(super) fn apply(
                 cond: Cond::Raw(raw),
             });
         }
-        QueryOp::WhereColumn { or } => {
+        QueryOp::WhereColumn { or, not } => {
             let (left, op, right) = match args.len() {
                 2 => (args.first(), "=".to_string(), args.get(1)),
                 _ => (
@@ -134,25 +134,25 @@ pub(super) fn apply(
                 op: checked_operator(lua, &op)?,
                 right: Operand::Ident(string_arg(lua, right, name, "a column name")?),
             };
-            q.wheres.push(Clause {
-                or,
-                not: false,
-                cond,
-            });
+            q.wheres.push(Clause { or, not, cond });
         }
-        QueryOp::JsonPath => {
+        QueryOp::JsonPath { or } => {
             let column = string_arg(lua, args.first(), name, "a column name")?;
             let path = string_arg(lua, args.get(1), name, "a JSON path")?;
             let op = string_arg(lua, args.get(2), name, "an operator")?;
             let value = to_value(lua, value_arg(lua, args.get(3), name)?)?;
-            q.and_where(Cond::JsonPath {
-                column,
-                path,
-                op: checked_operator(lua, &op)?,
-                value,
+            q.wheres.push(Clause {
+                or,
+                not: false,
+                cond: Cond::JsonPath {
+                    column,
+                    path,
+                    op: checked_operator(lua, &op)?,
+                    value,
+                },
             });
         }
-        QueryOp::JsonCompare { op } => {
+        QueryOp::JsonCompare { op, or, not } => {
             let column = string_arg(lua, args.first(), name, "a column name")?;
             let json = match value_arg(lua, args.get(1), name)? {
                 LuaValue::Table(t) => crate::lua::value::table_to_json(lua, t, 0)?,
@@ -167,11 +167,20 @@ pub(super) fn apply(
                     }
                 },
             };
+            // Knex writes a negated `whereJsonObject` as `!=`, the others with `not`.
+            let (op, not) = match (op, not) {
+                ("=", true) => ("!=", false),
+                other => other,
+            };
             // Knex binds the JSON text, which no parameter type turns into an array.
-            q.and_where(Cond::Compare {
-                left: Operand::Ident(column),
-                op: op.into(),
-                right: Operand::Value(Value::Text(json.to_string())),
+            q.wheres.push(Clause {
+                or,
+                not,
+                cond: Cond::Compare {
+                    left: Operand::Ident(column),
+                    op: op.into(),
+                    right: Operand::Value(Value::Text(json.to_string())),
+                },
             });
         }
         QueryOp::Join { kind } => {
@@ -334,6 +343,11 @@ pub(super) fn apply(
         QueryOp::ClearOrder => q.orders.clear(),
         QueryOp::ClearGroup => q.groups.clear(),
         QueryOp::ClearHaving => q.havings.clear(),
+        QueryOp::Clear => clear(lua, q, name, args)?,
+        QueryOp::ClearCounters => q
+            .sets
+            .retain(|(_, set)| !matches!(set, SetExpr::Step(..))),
+        QueryOp::FromRaw => q.from = Some(Source::Raw(raw_args(lua, args, name)?)),
         // Knex's client-side timeout has no equivalent for a synchronous run
         // (use `SET LOCAL statement_timeout` to bound a query); every statement
         // already runs on the run's one connection and transaction.
@@ -345,7 +359,7 @@ pub(super) fn apply(
             };
             q.method = Method::ColumnInfo(column);
         }
-        QueryOp::Modify | QueryOp::ToSql | QueryOp::Run => {
+        QueryOp::Modify | QueryOp::Clone | QueryOp::ToSql | QueryOp::Run => {
             return Err(usage_error(lua, format!("`{name}` does not chain")))
         }
     }
@@ -414,4 +428,26 @@ fn conflict<'q>(lua: &Lua, q: &'q mut Query, name: &str) -> mlua::Result<&'q mut
             ),
         )
     })
+}
+
+/// `clear("select")`: Knex's generic form of the `clear…` methods.
+fn clear(lua: &Lua, q: &mut Query, name: &str, args: &[LuaValue]) -> mlua::Result<()> {
+    let what = string_arg(lua, args.first(), name, "a statement kind")?;
+    let op = match what.as_str() {
+        "select" | "columns" => QueryOp::ClearSelect,
+        "where" => QueryOp::ClearWhere,
+        "order" => QueryOp::ClearOrder,
+        "group" => QueryOp::ClearGroup,
+        "having" => QueryOp::ClearHaving,
+        "counter" | "counters" => QueryOp::ClearCounters,
+        other => {
+            return Err(usage_error(
+                lua,
+                format!(
+                    "`{name}` clears one of \"select\", \"where\", \"order\", \"group\", \"having\", \"counters\", not {other:?}"
+                ),
+            ))
+        }
+    };
+    apply(lua, q, op, name, &[])
 }

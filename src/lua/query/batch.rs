@@ -60,6 +60,7 @@ fn batch_method(
             ud.borrow::<BatchInsertValue>()?.to_sql(lua)?,
         )),
         BatchOp::Run => ud.borrow::<BatchInsertValue>()?.run(lua),
+        BatchOp::Accepted => Ok(LuaValue::UserData(ud)),
     }
 }
 

@@ -73,6 +73,12 @@ fn call(
             f.call::<()>(call_args)?;
             Ok(LuaValue::UserData(ud))
         }
+        QueryOp::Clone => {
+            let query = ud.borrow::<QueryBuilder>()?.query.clone();
+            Ok(LuaValue::UserData(
+                lua.create_userdata(QueryBuilder::tracked(lua, query))?,
+            ))
+        }
         QueryOp::ToSql => {
             let b = ud.borrow::<QueryBuilder>()?;
             b.used.set(true);

@@ -85,6 +85,11 @@ fn join_clause(
             not,
             cond: Cond::Null(string_arg(lua, args.first(), name, "a column name")?),
         },
+        JoinOp::OnExists { or, not } => Clause {
+            or,
+            not,
+            cond: Cond::Exists(subquery_arg(lua, args.first(), name)?),
+        },
         JoinOp::OnBetween { or, not } => Clause {
             or,
             not,

@@ -39,13 +39,14 @@ fn raw_method(
     method: &'static api::Method<RawOp>,
     _args: MultiValue,
 ) -> mlua::Result<LuaValue> {
-    let this = ud.borrow::<RawQuery>()?;
     match method.op {
-        RawOp::Run => this.run(lua),
+        RawOp::Run => ud.borrow::<RawQuery>()?.run(lua),
         RawOp::ToSql => {
+            let this = ud.borrow::<RawQuery>()?;
             this.used.set(true);
             Ok(LuaValue::Table(to_sql_table(lua, &this.raw)?))
         }
+        RawOp::Accepted => Ok(LuaValue::UserData(ud)),
     }
 }
 
