@@ -9,6 +9,7 @@
 // cold path of a run, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -17,4 +18,5 @@ pub mod lint;
 pub mod lua;
 pub mod output;
 pub mod runner;
+pub mod schema_dump;
 pub mod sql;
