@@ -22,6 +22,7 @@ pub struct Catalog {
     pub schemas: Vec<String>,
     pub extensions: Vec<Extension>,
     pub enums: Vec<EnumType>,
+    pub domains: Vec<Domain>,
     pub sequences: Vec<Sequence>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
@@ -39,6 +40,20 @@ pub struct EnumType {
     pub schema: String,
     pub name: String,
     pub labels: Vec<String>,
+    pub comment: Option<String>,
+}
+
+/// A domain (`CREATE DOMAIN`): a base type with constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub schema: String,
+    pub name: String,
+    /// The base type as PostgreSQL writes it.
+    pub base_type: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// `(name, definition)` of its check constraints, by name.
+    pub checks: Vec<(String, String)>,
     pub comment: Option<String>,
 }
 
@@ -226,6 +241,31 @@ fn read_in_transaction(db: &mut Db, ledger: &Ledger<'_>) -> Result<Catalog, DbEr
                 name,
                 labels: vec![r.text(2)],
                 comment: r.opt(3),
+            }),
+        }
+    }
+
+    let domains = format!(
+        "select n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, \
+           t.typdefault, k.conname, pg_get_constraintdef(k.oid), obj_description(t.oid, 'pg_type') \
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace \
+         left join pg_constraint k on k.contypid = t.oid and k.contype = 'c' \
+         where t.typtype = 'd' and {USER_NAMESPACE} and {} order by n.nspname, t.typname, k.conname",
+        not_extension_member("t", "pg_type")
+    );
+    for r in rows(db, &domains)? {
+        let (schema, name) = (r.text(0), r.text(1));
+        let check = r.opt(5).zip(r.opt(6));
+        match catalog.domains.last_mut() {
+            Some(last) if last.schema == schema && last.name == name => last.checks.extend(check),
+            _ => catalog.domains.push(Domain {
+                schema,
+                name,
+                base_type: r.text(2),
+                not_null: r.flag(3),
+                default: r.opt(4),
+                checks: check.into_iter().collect(),
+                comment: r.opt(7),
             }),
         }
     }

@@ -1,5 +1,8 @@
 //! `schema.sql`: the catalog as a stable, sorted structure snapshot.
 //!
+//! Order: schemas, extensions, enum types, domains, sequences, tables (each
+//! with its constraints, indexes and comments), sequence ownership, views.
+//!
 //! Byte-stable by construction: objects sorted by name (columns by position),
 //! no OIDs, owners, privileges, sequence positions or timestamps. One fact per
 //! line wherever SQL allows it: an enum is one line, every constraint, index
@@ -67,6 +70,25 @@ pub fn schema_sql(catalog: &Catalog, ledger: &str) -> String {
         }
     }
     section(&mut out, enums);
+    let mut domains = Vec::new();
+    for d in &catalog.domains {
+        let name = qualified(&d.schema, &d.name);
+        let mut line = format!("CREATE DOMAIN {name} AS {}", d.base_type);
+        if let Some(default) = &d.default {
+            line.push_str(&format!(" DEFAULT {default}"));
+        }
+        if d.not_null {
+            line.push_str(" NOT NULL");
+        }
+        for (check, definition) in &d.checks {
+            line.push_str(&format!(" CONSTRAINT {} {definition}", ident(check)));
+        }
+        domains.push(format!("{line};"));
+        if let Some(c) = &d.comment {
+            domains.push(format!("COMMENT ON DOMAIN {name} IS {};", literal(c)));
+        }
+    }
+    section(&mut out, domains);
     section(
         &mut out,
         catalog
