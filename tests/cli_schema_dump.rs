@@ -336,3 +336,29 @@ fn a_broken_constants_module_fails_the_dump_naming_the_file() {
         .says(&["constants.lua", "failed to load"]);
     assert!(!p.path("schemas").exists());
 }
+
+#[test]
+fn a_ledger_in_its_own_schema_is_left_out_and_a_protected_environment_never_regenerates() {
+    let db = TestDb::new("dump_ledger");
+    let p = vectra_project(&db, false, "\n[schemas]\nauto = true\n");
+    p.config(
+        &p.read("vectra-db.toml")
+            .replace(
+                "[defaults]\n",
+                "[defaults]\nledger_schema = \"ops\"\nledger_table = \"ledger\"\n",
+            )
+            .replace("\n\n[schemas]", "\nprotected = true\n\n[schemas]"),
+    );
+    p.run(&["migrate:latest"]).ok();
+    assert!(db.table_exists("ops.ledger"));
+    assert!(
+        !p.path("schemas").exists(),
+        "auto wrote in a protected environment"
+    );
+    p.run(&["schema:dump"]).ok();
+    let sql = p.read("schemas/schema.sql");
+    assert!(sql.contains("-- The migration ledger (ops.ledger, ops.ledger_lock) is left out."));
+    let body: Vec<&str> = sql.lines().filter(|l| !l.starts_with("--")).collect();
+    assert!(!body.iter().any(|l| l.contains("ops")), "{sql}");
+    assert!(sql.contains("CREATE TABLE public.users ("), "{sql}");
+}

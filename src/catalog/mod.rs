@@ -432,6 +432,19 @@ fn read_in_transaction(db: &mut Db, ledger: &Ledger<'_>) -> Result<Catalog, DbEr
             comment: r.opt(4),
         })
         .collect();
+    // A schema made only to hold the ledger is part of the ledger.
+    let used = |schema: &str| {
+        catalog.tables.iter().any(|t| t.schema == schema)
+            || catalog.enums.iter().any(|e| e.schema == schema)
+            || catalog.domains.iter().any(|d| d.schema == schema)
+            || catalog.sequences.iter().any(|q| q.schema == schema)
+            || catalog.views.iter().any(|v| v.schema == schema)
+            || catalog.extensions.iter().any(|x| x.schema == schema)
+    };
+    if !used(ledger.schema) {
+        let ledger_schema = ledger.schema.to_string();
+        catalog.schemas.retain(|s| *s != ledger_schema);
+    }
     Ok(catalog)
 }
 

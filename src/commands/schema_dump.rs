@@ -114,11 +114,12 @@ pub fn run(
 }
 
 /// After a migrate verb or `db:setup` succeeded: regenerate the files when
-/// `[schemas] auto = true`. The migrations are committed by then, so a
+/// `[schemas] auto = true`, except in a `protected` environment (a deploy
+/// must not write into its checkout; CI runs `--check` instead). The migrations are committed by then, so a
 /// failure here is a warning (the verb still succeeded), and `done`'s JSON
 /// gets a `schemas` entry either way.
 pub fn auto(settings: &Settings, global: &Global, reporter: &mut Reporter, done: &mut Done) {
-    if !settings.schemas.auto {
+    if !settings.schemas.auto || settings.protected {
         return;
     }
     let dir = &settings.schemas.dir;
