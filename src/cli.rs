@@ -14,7 +14,7 @@ use crate::config::Overrides;
 /// directory), the environment from `--env`, `VECTRA_ENV`, `NODE_ENV`, else
 /// `development`. Exit codes: 0 done, 1 failed (nothing of the failed batch is
 /// applied), 2 usage or configuration error, 3 `--check` found pending or
-/// drifted migrations.
+/// drifted migrations, or `schema:dump --check` found `schemas/` out of date.
 #[derive(Debug, Parser)]
 #[command(name = "vectra-db", version, about, long_about)]
 pub struct Cli {

@@ -212,7 +212,9 @@ export const sinkTypes: [
   Equals<T.KitchenSinkRow["feelings"], string>,
   Equals<T.KitchenSinkRow["positive"], number>,
   Equals<T.KitchenSinkRow["maybe"], string | null>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+  Equals<keyof T.KitchenSinkRow & ("id" | "doubled"), "id" | "doubled">,
+  Equals<keyof T.KitchenSinkInsert & ("id" | "doubled"), never>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 // Names from lua/constants.lua, as literal types.
 export const usersName: "users" = tables.users;

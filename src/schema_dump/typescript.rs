@@ -46,8 +46,9 @@ pub struct TsColumn {
     pub ty: TsType,
     pub nullable: bool,
     pub optional_on_insert: bool,
-    /// A generated column: read, never inserted.
-    pub generated: bool,
+    /// A generated or `GENERATED ALWAYS AS IDENTITY` column: read, never
+    /// inserted (PostgreSQL refuses a value for either in a plain INSERT).
+    pub read_only: bool,
     pub comment: Option<String>,
 }
 
@@ -97,7 +98,7 @@ impl Model {
                         ty,
                         nullable: !c.not_null,
                         optional_on_insert: c.optional_on_insert(),
-                        generated: c.generated,
+                        read_only: c.generated || c.identity == Some('a'),
                         comment: c.comment.clone(),
                     }
                 })
@@ -218,7 +219,7 @@ pub fn types_ts(model: &Model) -> String {
             ),
         );
         out.push_str(&format!("export interface {} {{\n", t.insert));
-        for c in t.columns.iter().filter(|c| !c.generated) {
+        for c in t.columns.iter().filter(|c| !c.read_only) {
             let optional = if c.optional_on_insert { "?" } else { "" };
             out.push_str(&format!(
                 "  {}{optional}: {};\n",
@@ -333,7 +334,7 @@ pub fn zod_ts(model: &Model) -> String {
             "export const {} = z.object({{\n",
             schema_name(&t.insert)
         ));
-        for c in t.columns.iter().filter(|c| !c.generated) {
+        for c in t.columns.iter().filter(|c| !c.read_only) {
             out.push_str(&format!(
                 "  {}: {},\n",
                 property(&c.name),
