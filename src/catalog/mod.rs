@@ -97,8 +97,6 @@ pub struct Column {
     pub wire_type_oid: u32,
     /// Set when the wire type is a native enum: its `(schema, name)`.
     pub enum_type: Option<(String, String)>,
-    /// `n` of `varchar(n)` / `char(n)`.
-    pub max_length: Option<u32>,
     pub not_null: bool,
     /// The default expression, or the generation expression of a generated column.
     pub default: Option<String>,
@@ -342,8 +340,6 @@ fn read_in_transaction(db: &mut Db, ledger: &Ledger<'_>) -> Result<Catalog, DbEr
         "select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), \
            b.oid::int8, case when b.typtype = 'e' then bn.nspname end, \
            case when b.typtype = 'e' then b.typname end, \
-           case when b.oid in (1042, 1043) and coalesce(nullif(t.typtypmod, -1), a.atttypmod) > 4 \
-                then coalesce(nullif(t.typtypmod, -1), a.atttypmod) - 4 end, \
            a.attnotnull or (t.typtype = 'd' and t.typnotnull), \
            pg_get_expr(d.adbin, d.adrelid), nullif(a.attidentity, ''), a.attgenerated = 's', \
            col_description(c.oid, a.attnum) \
@@ -369,12 +365,11 @@ fn read_in_transaction(db: &mut Db, ledger: &Ledger<'_>) -> Result<Catalog, DbEr
             sql_type: r.text(3),
             wire_type_oid: r.text(4).parse().unwrap_or(0),
             enum_type,
-            max_length: r.opt(7).and_then(|n| n.parse().ok()),
-            not_null: r.flag(8),
-            default: r.opt(9),
-            identity: r.opt(10).and_then(|s| s.chars().next()),
-            generated: r.flag(11),
-            comment: r.opt(12),
+            not_null: r.flag(7),
+            default: r.opt(8),
+            identity: r.opt(9).and_then(|s| s.chars().next()),
+            generated: r.flag(10),
+            comment: r.opt(11),
         });
     }
 

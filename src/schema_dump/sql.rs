@@ -193,3 +193,87 @@ fn table_sql(out: &mut String, t: &Table) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Constraint, EnumType, Index, Sequence};
+
+    fn column(name: &str, sql_type: &str, not_null: bool, default: Option<&str>) -> Column {
+        Column {
+            name: name.into(),
+            sql_type: sql_type.into(),
+            wire_type_oid: 23,
+            enum_type: None,
+            not_null,
+            default: default.map(str::to_string),
+            identity: None,
+            generated: false,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn one_fact_per_line_columns_with_leading_commas() {
+        let catalog = Catalog {
+            enums: vec![EnumType {
+                schema: "public".into(),
+                name: "mood".into(),
+                labels: vec!["happy".into(), "it's".into()],
+                comment: None,
+            }],
+            sequences: vec![Sequence {
+                schema: "public".into(),
+                name: "t_id_seq".into(),
+                data_type: "integer".into(),
+                start: "1".into(),
+                increment: "1".into(),
+                min: "1".into(),
+                max: "2147483647".into(),
+                cache: "1".into(),
+                cycle: false,
+                owned_by: Some(("public".into(), "t".into(), "id".into())),
+            }],
+            tables: vec![Table {
+                schema: "public".into(),
+                name: "t".into(),
+                comment: Some("a table".into()),
+                columns: vec![
+                    column(
+                        "id",
+                        "integer",
+                        true,
+                        Some("nextval('public.t_id_seq'::regclass)"),
+                    ),
+                    column("user", "text", false, None),
+                ],
+                constraints: vec![Constraint {
+                    name: "t_pkey".into(),
+                    kind: 'p',
+                    definition: "PRIMARY KEY (id)".into(),
+                }],
+                indexes: vec![Index {
+                    name: "t_user_index".into(),
+                    definition: "CREATE INDEX t_user_index ON public.t USING btree (\"user\")"
+                        .into(),
+                }],
+            }],
+            ..Catalog::default()
+        };
+        let sql = schema_sql(
+            &catalog,
+            "public.knex_migrations, public.knex_migrations_lock",
+        );
+        let body = sql.split_once("left out.\n").map(|(_, b)| b).unwrap_or("");
+        assert_eq!(
+            body,
+            "\nCREATE TYPE public.mood AS ENUM ('happy', 'it''s');\n\
+             \nCREATE SEQUENCE public.t_id_seq AS integer START WITH 1 INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 CACHE 1;\n\
+             \nCREATE TABLE public.t (\n    id integer DEFAULT nextval('public.t_id_seq'::regclass) NOT NULL\n  , \"user\" text\n);\n\
+             ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n\
+             CREATE INDEX t_user_index ON public.t USING btree (\"user\");\n\
+             COMMENT ON TABLE public.t IS 'a table';\n\
+             \nALTER SEQUENCE public.t_id_seq OWNED BY public.t.id;\n"
+        );
+    }
+}

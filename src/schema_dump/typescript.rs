@@ -356,3 +356,98 @@ pub fn zod_ts(model: &Model) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Column, EnumType, Table};
+
+    fn column(name: &str, oid: u32, not_null: bool, default: bool) -> Column {
+        Column {
+            name: name.into(),
+            sql_type: String::new(),
+            wire_type_oid: oid,
+            enum_type: None,
+            not_null,
+            default: default.then(|| "x".to_string()),
+            identity: None,
+            generated: false,
+            comment: None,
+        }
+    }
+
+    fn catalog() -> Catalog {
+        let mut status = column("status", 99999, true, true);
+        status.enum_type = Some(("public".into(), "user_status".into()));
+        let mut doubled = column("doubled", 23, false, true);
+        doubled.generated = true;
+        Catalog {
+            enums: vec![EnumType {
+                schema: "public".into(),
+                name: "user_status".into(),
+                labels: vec!["active".into(), "it\"s".into()],
+                comment: None,
+            }],
+            tables: vec![Table {
+                schema: "public".into(),
+                name: "users".into(),
+                comment: None,
+                columns: vec![
+                    column("id", 20, true, true),
+                    column("first name", 25, false, false),
+                    column("born", 1082, true, false),
+                    status,
+                    doubled,
+                ],
+                constraints: vec![],
+                indexes: vec![],
+            }],
+            ..Catalog::default()
+        }
+    }
+
+    #[test]
+    fn rows_inserts_enums_and_knex_tables() {
+        let model = Model::new(&catalog(), &TypeMapping::default()).expect("model");
+        let ts = types_ts(&model);
+        assert!(
+            ts.contains("export type UserStatus = \"active\" | \"it\\\"s\";\n"),
+            "{ts}"
+        );
+        assert!(ts.contains(
+            "export interface UsersRow {\n  id: string;\n  \"first name\": string | null;\n  born: Date;\n  status: UserStatus;\n  doubled: number | null;\n}\n"
+        ), "{ts}");
+        assert!(ts.contains(
+            "export interface UsersInsert {\n  id?: string;\n  \"first name\"?: string | null;\n  born: Date;\n  status?: UserStatus;\n}\n"
+        ), "{ts}");
+        assert!(
+            ts.contains("  users: TableType<UsersRow, UsersInsert>;\n"),
+            "{ts}"
+        );
+        let zod = zod_ts(&model);
+        assert!(
+            zod.contains("export const userStatusSchema = z.enum([\"active\", \"it\\\"s\"]);\n"),
+            "{zod}"
+        );
+        assert!(zod.contains(
+            "export const usersInsertSchema = z.object({\n  id: z.string().optional(),\n  \"first name\": z.string().nullable().optional(),\n  born: z.date(),\n  status: userStatusSchema.optional(),\n});\n"
+        ), "{zod}");
+        assert!(!zod.contains("import type"), "{zod}");
+    }
+
+    #[test]
+    fn names_that_collide_are_an_error() {
+        let mut c = catalog();
+        c.enums.push(EnumType {
+            schema: "public".into(),
+            name: "users_row".into(),
+            labels: vec![],
+            comment: None,
+        });
+        let e = Model::new(&c, &TypeMapping::default()).unwrap_err();
+        assert!(
+            e.contains("enum `public.users_row` and table `public.users`"),
+            "{e}"
+        );
+    }
+}
