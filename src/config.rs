@@ -78,6 +78,9 @@ struct ConfigFile {
     defaults: EnvironmentKeys,
     #[serde(default)]
     environments: BTreeMap<String, EnvironmentKeys>,
+    /// `schema:dump` settings: one per project, not per environment.
+    #[serde(default)]
+    schemas: crate::schema_dump::SchemasKeys,
 }
 
 /// What the command line says about configuration (resolved by `cli`).
@@ -106,6 +109,8 @@ pub struct Settings {
     pub lock_timeout: Duration,
     pub statement_timeout: Duration,
     pub protected: bool,
+    /// The `[schemas]` table (`schema:dump`).
+    pub schemas: crate::schema_dump::SchemaOptions,
 }
 
 impl std::fmt::Debug for Settings {
@@ -164,6 +169,7 @@ impl Settings {
             .or_else(|| var("NODE_ENV").filter(|v| !v.is_empty()))
             .unwrap_or_else(|| "development".to_string());
 
+        let mut schemas = crate::schema_dump::SchemasKeys::default();
         let (root, keys) = match &config_file {
             Some(path) => {
                 let root = path
@@ -191,6 +197,7 @@ impl Settings {
                         }
                     ));
                 };
+                schemas = file.schemas;
                 (root, env_keys.over(file.defaults))
             }
             None => (
@@ -263,6 +270,7 @@ impl Settings {
         )
         .map_err(|e| ConfigError(format!("{where_}: `statement_timeout`: {e}")))?;
 
+        let schemas = schemas.resolve(&root);
         Ok(Settings {
             migrations: expand_dirs("migrations", keys.migrations, "migrations")?,
             seeds: expand_dirs("seeds", keys.seeds, "seeds")?,
@@ -276,6 +284,7 @@ impl Settings {
             lock_timeout,
             statement_timeout,
             protected: keys.protected.unwrap_or(false),
+            schemas,
         })
     }
 }

@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -18,4 +19,5 @@ pub mod lint;
 pub mod lua;
 pub mod output;
 pub mod runner;
+pub mod schema_dump;
 pub mod sql;
