@@ -316,3 +316,43 @@ fn builder_misuse_names_the_users_line_and_what_to_do() {
         }
     }
 }
+
+/// A listener that accepts TCP connections and never answers: the run fails
+/// after `connect_timeout` with a clear message instead of hanging.
+#[test]
+fn a_server_that_never_answers_fails_after_connect_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let held = std::thread::spawn(move || {
+        // Keep accepted sockets open (and silent) until the test ends.
+        let mut open = Vec::new();
+        for stream in listener.incoming().take(4) {
+            match stream {
+                Ok(s) => open.push(s),
+                Err(_) => break,
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(8));
+    });
+    let p = Project::bare();
+    let url = format!(
+        "postgres://nobody:hunter2secret@127.0.0.1:{port}/db?connect_timeout=2&sslmode=disable"
+    );
+    let started = std::time::Instant::now();
+    let out = p.run(&["--database-url", &url, "migrate:status"]);
+    let took = started.elapsed();
+    fails_clearly(
+        &out,
+        &[
+            "no answer within 2 s",
+            "connect_timeout",
+            &format!("127.0.0.1:{port}"),
+        ],
+    );
+    assert!(
+        !out.all().contains("hunter2secret"),
+        "password shown; {out}"
+    );
+    assert!(took < std::time::Duration::from_secs(7), "took {took:?}");
+    drop(held);
+}

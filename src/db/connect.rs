@@ -154,13 +154,55 @@ impl ConnectTarget {
         other
     }
 
+    /// True when every host is this machine: a Unix socket, `localhost`,
+    /// `127.0.0.1` or `::1` (what `db:reset` may drop without `--force`).
+    pub fn is_local(&self) -> bool {
+        self.config.get_hosts().iter().all(|h| match h {
+            Host::Unix(_) => true,
+            Host::Tcp(name) => {
+                let name = name.trim_start_matches('[').trim_end_matches(']');
+                name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "::1"
+            }
+        })
+    }
+
     pub fn tls_mode(&self) -> TlsMode {
         self.tls
     }
 
+    /// Connects, bounded by `connect_timeout` (the URL's, else `options`'):
+    /// the driver's timeout covers only the TCP connect, so a server that
+    /// accepts and never answers would hang the run; the whole start-up runs
+    /// on a helper thread and is given up after the limit.
     pub fn connect(&self, options: &ConnectOptions) -> Result<Client, ConnectError> {
+        let limit = self
+            .config
+            .get_connect_timeout()
+            .copied()
+            .or(options.connect_timeout);
+        let Some(limit) = limit else {
+            return self.connect_now(None);
+        };
+        let (reply, answer) = std::sync::mpsc::channel();
+        let target = self.clone();
+        std::thread::spawn(move || {
+            let _ = reply.send(target.connect_now(Some(limit)));
+        });
+        match answer.recv_timeout(limit + Duration::from_millis(250)) {
+            Ok(result) => result,
+            Err(_) => Err(ConnectError::Unreachable {
+                target: self.to_string(),
+                message: format!(
+                    "no answer within {} s (`connect_timeout`): the server accepted the connection but did not complete the start-up",
+                    limit.as_secs_f32()
+                ),
+            }),
+        }
+    }
+
+    fn connect_now(&self, limit: Option<Duration>) -> Result<Client, ConnectError> {
         let mut config = self.config.clone();
-        if let Some(t) = options.connect_timeout {
+        if let Some(t) = limit {
             config.connect_timeout(t);
         }
         // TLS never applies over a Unix socket; skipping the connector also
