@@ -85,7 +85,11 @@ impl ConnectTarget {
             Config::new()
         } else {
             Config::from_str(&rest).map_err(|e| {
-                format!("invalid connection string: {e} (expected `postgres://user@host/db` or `host=… dbname=…`)")
+                // The driver's own message is generic; its source names the part.
+                let detail = std::error::Error::source(&e)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| e.to_string());
+                format!("invalid connection string: {detail} (expected `postgres://user@host:port/db?option=value` or `host=… dbname=…`)")
             })?
         };
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -370,6 +374,25 @@ fn os_user() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_connection_string_names_the_wrong_part() {
+        for (url, part) in [
+            ("postgres://host:abc/db", "invalid value for option `port`"),
+            (
+                "postgres://host/db?sslmod=require",
+                "unknown option `sslmod`",
+            ),
+            (
+                "postgres://host/db?connect_timeout=x",
+                "invalid value for option `connect_timeout`",
+            ),
+            ("host='x", "unterminated quoted"),
+        ] {
+            let err = ConnectTarget::parse(url).err().unwrap_or_default();
+            assert!(err.contains(part), "{url}: {err}");
+        }
+    }
 
     #[test]
     fn tls_options_are_split_from_urls() {
