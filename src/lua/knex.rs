@@ -38,27 +38,38 @@ fn build(lua: &Lua) -> mlua::Result<Table> {
             query::start(lua, table.as_ref())
         })?,
     )?;
-    knex.set_metatable(Some(meta))?;
+    knex.set_metatable(Some(meta.clone()))?;
     for method in api::KNEX {
         register_function(lua, &knex, method)?;
     }
     // Every query method starts a query, as in Knex: `knex.select("id"):from("users")`,
     // `knex.insert(rows):into(t)`, and the where-only queries Knex takes as
-    // index predicates (`predicate = knex.whereNotNull("a")`).
-    for method in api::QUERY.iter().filter(|m| m.op.starts_query()) {
-        let me = knex.clone();
-        knex.raw_set(
-            method.name,
-            lua.create_function(move |lua, args: MultiValue| {
+    // index predicates (`predicate = knex.whereNotNull("a")`). Made on first
+    // use: a file uses a few of the hundred-odd, and a batch makes a `knex`
+    // per file.
+    meta.raw_set(
+        "__index",
+        lua.create_function(|lua, (knex, key): (Table, LuaValue)| {
+            let LuaValue::String(name) = &key else {
+                return Ok(LuaValue::Nil);
+            };
+            let name = name.to_string_lossy();
+            let Some(method) = api::find(api::QUERY, &name).filter(|m| m.op.starts_query()) else {
+                return Ok(LuaValue::Nil);
+            };
+            let me = knex.clone();
+            let starter = lua.create_function(move |lua, args: MultiValue| {
                 let ud = query::start(lua, None)?;
                 let start: Function = ud.get(method.name)?;
                 let mut call = MultiValue::new();
                 call.push_back(LuaValue::UserData(ud));
                 call.extend(drop_self(args, &me));
                 start.call::<LuaValue>(call)
-            })?,
-        )?;
-    }
+            })?;
+            knex.raw_set(method.name, &starter)?;
+            Ok(LuaValue::Function(starter))
+        })?,
+    )?;
     Ok(knex)
 }
 
