@@ -16,5 +16,6 @@ pub mod db;
 pub mod lint;
 pub mod lua;
 pub mod output;
+pub mod port;
 pub mod runner;
 pub mod sql;

@@ -3,6 +3,7 @@
 
 mod database;
 mod make;
+mod port;
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +60,13 @@ pub enum Command {
     DbReset {
         force: bool,
     },
+    Port {
+        paths: Vec<PathBuf>,
+        out: Option<PathBuf>,
+        constants: Option<PathBuf>,
+        force: bool,
+        check: bool,
+    },
 }
 
 impl Command {
@@ -66,7 +74,10 @@ impl Command {
     fn files_only(&self) -> bool {
         matches!(
             self,
-            Command::Lint | Command::MigrateMake { .. } | Command::SeedMake { .. }
+            Command::Lint
+                | Command::MigrateMake { .. }
+                | Command::SeedMake { .. }
+                | Command::Port { .. }
         )
     }
 
@@ -87,6 +98,7 @@ impl Command {
             Command::Lint => "lint",
             Command::DbSetup => "db:setup",
             Command::DbReset { .. } => "db:reset",
+            Command::Port { .. } => "port",
         }
     }
 }
@@ -209,6 +221,7 @@ fn run(
         Command::Lint => lint(settings, reporter),
         Command::DbSetup => database::setup(settings, global, reporter),
         Command::DbReset { force } => database::reset(settings, global, *force, reporter),
+        Command::Port { .. } => port::run(settings, command, reporter),
     }
 }
 

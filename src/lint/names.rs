@@ -57,6 +57,18 @@ pub struct NameIssue {
     pub column: usize,
     pub rule: Rule,
     pub message: String,
+    /// The constant expression that can replace the literal, when there is
+    /// exactly one (`vectra-db port --constants` applies it): same value, so
+    /// the SQL cannot change.
+    pub replacement: Option<Replacement>,
+}
+
+/// Lua text to put in place of bytes `start..end` of the checked source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
 }
 
 /// Names of the `knex` value as scripts call it: `knex("users")`, `trx("users")`.
@@ -569,7 +581,8 @@ impl NameVisitor<'_> {
                  add it to `C.tables` and use the constant"
             )
         };
-        self.push(token, Rule::LiteralTableName, message);
+        let constant = self.table_constant(&text);
+        self.push_with(token, Rule::LiteralTableName, message, constant);
     }
 
     /// A column, a list of columns (`{ "a", "b" }`), or `"table.column"`.
@@ -604,14 +617,16 @@ impl NameVisitor<'_> {
                     "\"{text}\" spells a table name as a literal; use a `C.tables` constant"
                 ),
             };
-            self.push(token, Rule::LiteralTableName, message);
+            let constant = self.column_replacement(&text, table);
+            self.push_with(token, Rule::LiteralTableName, message, constant);
             return;
         }
         let message = match owner {
             Some(owner) => self.qualified_message(&text, owner, column, "a .. \".\" .. b"),
             None => self.column_message(&text, column, table),
         };
-        self.push(token, Rule::LiteralColumnName, message);
+        let constant = self.column_replacement(&text, table);
+        self.push_with(token, Rule::LiteralColumnName, message, constant);
     }
 
     /// `references("id")` (table from `inTable`) or `references("users.id")`.
@@ -623,7 +638,8 @@ impl NameVisitor<'_> {
             Some((owner, column)) => self.qualified_message(&text, owner, column, "inTable"),
             None => self.column_message(&text, &text, referenced),
         };
-        self.push(token, Rule::LiteralColumnName, message);
+        let constant = self.column_replacement(&text, referenced);
+        self.push_with(token, Rule::LiteralColumnName, message, constant);
     }
 
     /// Keys of a row (or of each row of a list) are column names.
@@ -651,7 +667,10 @@ impl NameVisitor<'_> {
                             self.column_message(&name, &name, table)
                         ),
                     };
-                    self.push(key, Rule::LiteralColumnName, message);
+                    let constant = self
+                        .column_constant_path(&name, table)
+                        .map(|path| format!("[{path}]"));
+                    self.push_with(key, Rule::LiteralColumnName, message, constant);
                 }
                 Field::ExpressionKey { key, .. } => {
                     if let Expression::String(_) = key {
@@ -750,13 +769,150 @@ impl NameVisitor<'_> {
     }
 
     fn push(&mut self, token: &TokenReference, rule: Rule, message: String) {
+        self.push_with(token, rule, message, None);
+    }
+
+    /// A finding whose literal `token` can be replaced by the Lua `constant`.
+    fn push_with(
+        &mut self,
+        token: &TokenReference,
+        rule: Rule,
+        message: String,
+        constant: Option<String>,
+    ) {
         let position = token.start_position().unwrap_or_default();
+        let replacement = constant.map(|text| Replacement {
+            start: token.token().start_position().bytes(),
+            end: token.token().end_position().bytes(),
+            text,
+        });
         self.issues.push(NameIssue {
             line: position.line().max(1),
             column: position.character().max(1),
             rule,
             message,
+            replacement,
         });
+    }
+
+    /// `C.tables.users` for a table name (keeping a ` as alias` suffix).
+    fn table_constant(&self, text: &str) -> Option<String> {
+        let name = split_alias(text);
+        if name.contains('.') {
+            return None;
+        }
+        let key = self.constants.table_key(name)?;
+        with_suffix(text, name, constant_path(&["tables", key]))
+    }
+
+    /// `C.columns.users.email` (or `C.tables.users .. "." .. C.columns.users.id`
+    /// for a qualified name), keeping a ` as alias` suffix.
+    fn column_replacement(&self, text: &str, table: Option<&str>) -> Option<String> {
+        let name = split_alias(text);
+        let path = match name.split_once('.') {
+            None => self.column_constant_path(name, table)?,
+            Some((owner, "*")) => {
+                let tk = self.constants.table_key(owner)?;
+                format!("{} .. \".*\"", constant_path(&["tables", tk]))
+            }
+            Some((owner, column)) => {
+                if column.contains('.') {
+                    return None;
+                }
+                let tk = self.constants.table_key(owner)?;
+                let ck_table = self.constants.columns_key_for_table(owner)?;
+                let ck = self.constants.column_key(&ck_table, column)?;
+                format!(
+                    "{} .. \".\" .. {}",
+                    constant_path(&["tables", tk]),
+                    constant_path(&["columns", &ck_table, ck])
+                )
+            }
+        };
+        with_suffix(text, name, path)
+    }
+
+    /// The one constant path naming `column` (of `table` when known). A
+    /// column of a table the constants do not have gets none: another
+    /// table's constant of the same spelling would mislead the reader.
+    fn column_constant_path(&self, column: &str, table: Option<&str>) -> Option<String> {
+        if table.is_some_and(|t| self.constants.columns_key_for_table(t).is_none()) {
+            return None;
+        }
+        let in_table = table
+            .and_then(|t| self.constants.columns_key_for_table(t))
+            .and_then(|tk| {
+                self.constants
+                    .column_key(&tk, column)
+                    .map(|ck| constant_path(&["columns", &tk, ck]))
+            });
+        in_table.or_else(
+            || match self.constants.column_everywhere(column).as_slice() {
+                [(tk, ck)] => Some(constant_path(&["columns", tk, ck])),
+                _ => None,
+            },
+        )
+    }
+}
+
+/// `C.tables.users`, or `C.tables["odd-key"]` where a key is not a Lua name.
+fn constant_path(keys: &[&str]) -> String {
+    let mut out = String::from("C");
+    for key in keys {
+        let plain = key
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !full_moon_keyword(key);
+        if plain {
+            out.push('.');
+            out.push_str(key);
+        } else {
+            out.push_str(&format!("[{key:?}]"));
+        }
+    }
+    out
+}
+
+fn full_moon_keyword(key: &str) -> bool {
+    matches!(
+        key,
+        "and"
+            | "break"
+            | "do"
+            | "else"
+            | "elseif"
+            | "end"
+            | "false"
+            | "for"
+            | "function"
+            | "goto"
+            | "if"
+            | "in"
+            | "local"
+            | "nil"
+            | "not"
+            | "or"
+            | "repeat"
+            | "return"
+            | "then"
+            | "true"
+            | "until"
+            | "while"
+    )
+}
+
+/// `path` plus what followed `name` in `text` (`" as u"`), as Lua.
+fn with_suffix(text: &str, name: &str, path: String) -> Option<String> {
+    let rest = text.strip_prefix(name)?;
+    if rest.is_empty() {
+        Some(path)
+    } else if rest.chars().all(|c| c.is_ascii_graphic() || c == ' ') && !rest.contains(['"', '\\'])
+    {
+        Some(format!("{path} .. \"{rest}\""))
+    } else {
+        None
     }
 }
 
