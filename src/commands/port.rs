@@ -55,7 +55,7 @@ pub(super) fn run(
             Status::Written => reporter.line(&format!("Ported {source} -> {target}")),
             Status::Unchanged => reporter.line(&format!("Unchanged {target} (from {source})")),
             Status::WouldChange => output::error(&format!(
-                "`{target}` differs from what `{source}` converts to; run `vectra-db port {source} --force`"
+                "`{target}` is missing or differs from what `{source}` converts to; run `vectra-db port {source} --force`"
             )),
             Status::Refused => output::error(&format!(
                 "`{target}` already exists; not overwritten (use `--force`)"

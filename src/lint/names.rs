@@ -832,13 +832,9 @@ impl NameVisitor<'_> {
         with_suffix(text, name, path)
     }
 
-    /// The one constant path naming `column` (of `table` when known). A
-    /// column of a table the constants do not have gets none: another
-    /// table's constant of the same spelling would mislead the reader.
+    /// The one constant path naming `column` (of `table` when known), as
+    /// [`Self::column_constant`] finds it.
     fn column_constant_path(&self, column: &str, table: Option<&str>) -> Option<String> {
-        if table.is_some_and(|t| self.constants.columns_key_for_table(t).is_none()) {
-            return None;
-        }
         let in_table = table
             .and_then(|t| self.constants.columns_key_for_table(t))
             .and_then(|tk| {

@@ -326,10 +326,15 @@ impl<'a> Converter<'a> {
                 }
                 Err(problem) => lines.push(self.todo(stmt.span(), problem)),
             }
+            self.skip_comments_to(stmt.span().end);
             if !lines.is_empty() {
+                if let Some(trailing) = self.trailing_comment(stmt.span()) {
+                    if let Some(last) = lines.last_mut() {
+                        last.push_str(&format!(" {trailing}"));
+                    }
+                }
                 body.push(lines.join("\n"));
             }
-            self.skip_comments_to(stmt.span().end);
             if let Statement::FunctionDeclaration(f) = stmt {
                 if let Some(id) = &f.id {
                     self.top_functions_later.remove(id.name.as_str());
@@ -745,18 +750,45 @@ impl<'a> Converter<'a> {
             let outer = std::mem::take(&mut self.pre);
             let result = self.statement(stmt, i + 1 == n, function_top);
             let hoisted = std::mem::replace(&mut self.pre, outer);
-            match result {
+            let produced = match result {
                 Ok(text) => {
                     out.extend(hoisted);
-                    if !text.is_empty() {
+                    let produced = !text.is_empty();
+                    if produced {
                         out.push(text);
                     }
+                    produced
                 }
-                Err(problem) => out.push(self.todo(stmt.span(), problem)),
-            }
+                Err(problem) => {
+                    let todo = self.todo(stmt.span(), problem);
+                    out.push(todo);
+                    true
+                }
+            };
             self.skip_comments_to(stmt.span().end);
+            if produced {
+                if let (Some(trailing), Some(last)) =
+                    (self.trailing_comment(stmt.span()), out.last_mut())
+                {
+                    last.push_str(&format!(" {trailing}"));
+                }
+            }
         }
         out.join("\n")
+    }
+
+    /// A `// comment` on the line where `span` ends, after it: it stays on
+    /// that line of the Lua text.
+    fn trailing_comment(&mut self, span: Span) -> Option<String> {
+        let comment = *self.comments.get(self.comment_cursor)?;
+        let text = self.text(comment);
+        if !text.starts_with("//")
+            || self.line_of(comment.start) != self.line_of(span.end.saturating_sub(1))
+        {
+            return None;
+        }
+        self.comment_cursor += 1;
+        lua_text::comment_lines(text).into_iter().next()
     }
 
     fn block_of<'s, 'b>(stmt: &'s Statement<'b>) -> Vec<&'s Statement<'b>> {
@@ -945,6 +977,12 @@ impl<'a> Converter<'a> {
         if let Some(module) = require_of(init) {
             if module == "knex" {
                 return Ok(String::new());
+            }
+            if module.is_empty() {
+                return unsupported(
+                    d.span,
+                    "a dynamic `require` (its module is computed at run time)",
+                );
             }
             if !is_constants_module(&module) {
                 return unsupported(
@@ -2514,7 +2552,8 @@ fn require_of(e: &Expression<'_>) -> Option<String> {
     }
     match c.arguments.first().and_then(|a| a.as_expression()) {
         Some(Expression::StringLiteral(s)) => Some(s.value.to_string()),
-        _ => Some("<computed>".to_string()),
+        // A computed module name: reported as a dynamic `require`.
+        _ => Some(String::new()),
     }
 }
 
