@@ -96,6 +96,8 @@ struct Scope {
     knex: Vec<String>,
     this_name: Option<String>,
     this_used: bool,
+    /// An arrow function: its `this` is the enclosing function's.
+    arrow: bool,
     /// Returned queries are awaited by the caller (async functions, exports).
     runs: bool,
     /// A non-async helper returned a query: calls of it are queries.
@@ -127,6 +129,7 @@ pub struct Converter<'a> {
     pre: Vec<String>,
     temp: usize,
     uses_vectra: bool,
+    uses_concat: bool,
     /// `(key, value, comment lines written above it)`, in source order.
     exports: Vec<(String, String, Vec<String>)>,
     top_functions_later: HashSet<String>,
@@ -157,6 +160,7 @@ pub fn convert(file_name: &str, src: &str, program: &Program<'_>) -> Draft {
         pre: Vec::new(),
         temp: 0,
         uses_vectra: false,
+        uses_concat: false,
         exports: Vec::new(),
         top_functions_later: HashSet::new(),
         forward: BTreeSet::new(),
@@ -375,6 +379,9 @@ impl<'a> Converter<'a> {
         let mut prelude = Vec::new();
         if self.uses_vectra {
             prelude.push("local vectra = require(\"vectra\")".to_string());
+        }
+        if self.uses_concat {
+            prelude.push("local concat = table.concat".to_string());
         }
         if !self.forward.is_empty() {
             let names: Vec<String> = self
@@ -654,6 +661,7 @@ impl<'a> Converter<'a> {
     ) -> R<(Expr, bool)> {
         let mut scope = Scope {
             runs: is_async || matches!(role, Role::Export | Role::Transaction),
+            arrow: is_arrow,
             ..Scope::default()
         };
         let first = params.items.first().and_then(|p| match &p.pattern {
@@ -1595,6 +1603,8 @@ impl<'a> Converter<'a> {
             returns_are_statements: matches!(mode, LoopMode::Awaited | LoopMode::Statements),
             map_target: target.clone(),
             this_name: outer_this,
+            // A loop body is not a function: `this` belongs to the enclosing one.
+            arrow: true,
             ..Scope::default()
         });
         if let Some(i) = &index {
@@ -1714,13 +1724,15 @@ impl<'a> Converter<'a> {
                 name => Ok(Expr::prefix(self.identifier(name))),
             },
             Expression::ThisExpression(t) => {
-                let name = self.scopes.last().and_then(|s| s.this_name.clone());
-                match name {
-                    Some(n) => {
-                        self.scope().this_used = true;
-                        Ok(Expr::prefix(lua_text::local_name(&n)))
+                // The function that binds `this`: the nearest one that is not an arrow.
+                let owner = self.scopes.iter_mut().rev().find(|s| !s.arrow);
+                match owner {
+                    Some(scope) if scope.this_name.is_some() => {
+                        scope.this_used = true;
+                        let name = scope.this_name.clone().unwrap_or_default();
+                        Ok(Expr::prefix(lua_text::local_name(&name)))
                     }
-                    None => unsupported(t.span, "`this` outside a `function` callback"),
+                    _ => unsupported(t.span, "`this` outside a `function` callback"),
                 }
             }
             Expression::ArrayExpression(a) => {
@@ -2326,7 +2338,7 @@ impl<'a> Converter<'a> {
                     }
                     return unsupported(
                         c.span,
-                        format!("`knex.{prop}(…)` is not a function of vectra-db's `knex` module"),
+                        format!("`{obj}.{prop}(…)` is not a function of vectra-db's `knex` module"),
                     );
                 }
                 _ => {}
@@ -2384,7 +2396,10 @@ impl<'a> Converter<'a> {
                     Some(a) => self.argument(a, None)?.text,
                     None => "\",\"".to_string(),
                 };
-                return Ok(Expr::prefix(format!("table.concat({}, {sep})", list.text)));
+                // `table` is a common name for the table builder: the library
+                // function is bound once at the top, where nothing shadows it.
+                self.uses_concat = true;
+                return Ok(Expr::prefix(format!("concat({}, {sep})", list.text)));
             }
             "toUpperCase" | "toLowerCase" if c.arguments.is_empty() => {
                 let v = self.expr(object)?;
@@ -2736,6 +2751,17 @@ mod tests {
             marker.trim_start().starts_with("-- TODO(port):"),
             "{marker}"
         );
+    }
+
+    #[test]
+    fn this_inside_an_arrow_belongs_to_the_enclosing_function() {
+        let p = port(
+            "a.js",
+            "exports.seed = async (knex) => {\n  await knex('t').where(function () { [1].forEach(() => { this.orWhere('a', 1); }); }).del();\n};\n",
+        );
+        assert!(p.todos.is_empty(), "{:?}", p.todos);
+        assert!(p.lua.contains("where(function(q)"), "{}", p.lua);
+        assert!(p.lua.contains("q:orWhere(\"a\", 1)"), "{}", p.lua);
     }
 
     #[test]

@@ -50,7 +50,20 @@ pub struct Ported {
 /// (checked here with mlua); a syntax error in the source is an `Err`.
 pub fn port_source(file_name: &str, source: &str, names: &Constants) -> Result<Ported, String> {
     let draft = read::parse_and_convert(file_name, source)?;
-    let (body, replaced) = constants::apply(&draft.body, names);
+    // The constants are reached through a local `C`; a file that binds `C`
+    // to something else keeps its literals rather than risk the wrong `C`.
+    let own_c = draft.body.lines().any(|l| {
+        let l = l.trim_start();
+        (l.starts_with("local C ")
+            || l.starts_with("local C,")
+            || l.starts_with("local function C("))
+            && l != constants::require_line()
+    });
+    let (body, replaced) = if own_c {
+        (draft.body.clone(), false)
+    } else {
+        constants::apply(&draft.body, names)
+    };
     let mut lua = draft.header.join("\n");
     lua.push('\n');
     if replaced {
