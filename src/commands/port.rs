@@ -62,14 +62,14 @@ pub(super) fn run(
             )),
             Status::Failed => output::error(file.error.as_deref().unwrap_or("failed")),
         }
-        for todo in &file.todos {
+        for todo in file.todos.iter().filter(|_| !*check) {
             reporter.line(&format!(
                 "{target}:{}: TODO(port): {} (from {source}:{})",
                 todo.line, todo.reason, todo.source_line
             ));
         }
     }
-    let todos = report.todo_count();
+    let todos = if *check { 0 } else { report.todo_count() };
     let n = report.files.len();
     let files = if n == 1 {
         "1 file".to_string()
@@ -82,7 +82,7 @@ pub(super) fn run(
         (1, _) => format!("Ported {files}; 1 TODO(port) left to convert by hand"),
         (t, _) => format!("Ported {files}; {t} TODO(port) left to convert by hand"),
     };
-    let code = report.exit_code();
+    let code = report.exit_code(*check);
     if code == 0 {
         reporter.summary(&summary);
     } else {

@@ -152,11 +152,12 @@ impl Report {
         self.files.iter().map(|f| f.todos.len()).sum()
     }
 
-    /// 0 when every file converted completely (or, with `--check`, is up to
-    /// date); 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
+    /// 0 when every file converted completely, 1 otherwise. With `--check`
+    /// only drift counts: a `.lua` file that equals its conversion passes,
+    /// markers and all (they were reported when it was written).
+    pub fn exit_code(&self, check: bool) -> u8 {
         let bad = self.files.iter().any(|f| {
-            !f.todos.is_empty()
+            (!check && !f.todos.is_empty())
                 || matches!(
                     f.status,
                     Status::WouldChange | Status::Refused | Status::Failed
