@@ -708,3 +708,62 @@ fn bad_paths_and_syntax_errors_are_reported() {
         .says(&["bad.ts:", "not valid JavaScript/TypeScript"]);
     assert!(!work.path("out/bad.lua").exists());
 }
+
+/// Module shapes, destructuring, `??` on the environment, `?.`, `=== undefined`,
+/// TypeScript types and generics, and the `--json` document.
+#[test]
+fn idioms_convert_to_the_lua_the_guide_shows() {
+    let work = Project::bare();
+    work.file(
+        "src/01_idioms.ts",
+        r#"import * as C from "../constants";
+import { tables as T } from "./constants.js";
+import type { Knex } from "knex";
+
+export const config = { transaction: false };
+
+type Row = { id: number; tags?: string[] };
+
+export const up = async (knex: Knex): Promise<void> => {
+  const name = process.env.APP_NAME ?? "app";
+  const { id, tags } = (await knex<Row>(T.users).first()) as Row;
+  const first = tags?.length;
+  for (const [a, b] of [[1, 2], [3, 4]]) {
+    await knex("pairs").insert({ a, b, label: `${name}:${a + b}`, note: first === undefined ? null : "x" });
+  }
+  if (!id) {
+    return;
+  }
+  await knex.schema.raw("SELECT 1");
+};
+
+module.exports.down = function (knex) {
+  return knex("pairs").whereIn("a", [1, 3]).del();
+};
+"#,
+    );
+    let out = port(&work, &["--json", "src", "--out", "out"]);
+    out.ok();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["command"], "port");
+    assert_eq!(doc["todos"], 0);
+    assert_eq!(doc["files"][0]["status"], "written");
+    let lua = work.read("out/01_idioms.lua");
+    for expected in [
+        "local C = require(\"constants\")",
+        "local T = require(\"constants\").tables",
+        "  config = { transaction = false },",
+        "    local name = os.getenv(\"APP_NAME\") or \"app\"",
+        "    local result = knex(T.users):first():run()",
+        "    local id, tags = result.id, result.tags",
+        "    local first = tags and #tags",
+        "    for _, item2 in ipairs({ { 1, 2 }, { 3, 4 } }) do",
+        "      local a, b = item2[1], item2[2]",
+        "      knex(\"pairs\"):insert({ a = a, b = b, label = tostring(name) .. \":\" .. tostring(a + b), note = (function() if first == nil then return knex.null else return \"x\" end end)() }):run()",
+        "    if not id then\n      return\n    end",
+        "    knex.schema:raw(\"SELECT 1\")",
+        "  down = function(knex)\n    return knex(\"pairs\"):whereIn(\"a\", { 1, 3 }):del():run()\n  end,",
+    ] {
+        assert!(lua.contains(expected), "missing {expected:?} in\n{lua}");
+    }
+}

@@ -853,7 +853,7 @@ impl<'a> Converter<'a> {
                 self.loop_body(&f.body, |inner| {
                     let mut head = format!("for _, {var} in ipairs({list}) do");
                     if let Some(d) = &destructure {
-                        head.push_str(&format!("\n  {d}"));
+                        head.push_str(&format!("\n  {}", lua_text::indent_rest(d, 1)));
                     }
                     format!("{head}\n{}\nend", lua_text::indent_all(inner, 1))
                 })
@@ -1063,8 +1063,16 @@ impl<'a> Converter<'a> {
                 if let [Some(name)] = names.as_slice() {
                     return Ok(format!("local {name} = {}[1]", value.as_prefix()));
                 }
-                let tmp = self.fresh("result");
-                let mut lines = vec![format!("local {tmp} = {}", value.text)];
+                let simple = is_simple_name(&value);
+                let tmp = if simple {
+                    value.text.clone()
+                } else {
+                    self.fresh("result")
+                };
+                let mut lines = Vec::new();
+                if !simple {
+                    lines.push(format!("local {tmp} = {}", value.text));
+                }
                 let (ls, rs): (Vec<String>, Vec<String>) = names
                     .iter()
                     .enumerate()
@@ -1095,9 +1103,17 @@ impl<'a> Converter<'a> {
                         lua_text::field(&value, key).text
                     ));
                 }
-                let tmp = self.fresh("result");
+                let simple = is_simple_name(&value);
+                let tmp = if simple {
+                    value.text.clone()
+                } else {
+                    self.fresh("result")
+                };
                 let holder = Expr::prefix(tmp.clone());
-                let mut lines = vec![format!("local {tmp} = {}", value.text)];
+                let mut lines = Vec::new();
+                if !simple {
+                    lines.push(format!("local {tmp} = {}", value.text));
+                }
                 let ls: Vec<String> = pairs.iter().map(|(n, _)| n.clone()).collect();
                 let rs: Vec<String> = pairs
                     .iter()
@@ -2613,6 +2629,11 @@ fn promise_all_map<'s, 'b>(
         return None;
     }
     Some((mm.object(), &map.arguments[0]))
+}
+
+/// A bare local name: destructuring reads it directly, without a temporary.
+fn is_simple_name(e: &Expr) -> bool {
+    e.prec == Prec::Prefix && lua_text::is_identifier(&e.text)
 }
 
 /// `["a", "b"]`: a list of string literals.
