@@ -1241,7 +1241,14 @@ impl<'a> Converter<'a> {
         match t {
             SimpleAssignmentTarget::AssignmentTargetIdentifier(id) => Ok(self.identifier(&id.name)),
             other => match other.as_member_expression() {
-                Some(m) => Ok(self.member(m)?.text),
+                // `xs.length = 0` and `process.env.X = …` have no Lua target.
+                Some(m) => match self.member(m)? {
+                    Expr {
+                        text,
+                        prec: Prec::Prefix,
+                    } if text.ends_with(']') || !text.ends_with(')') => Ok(text),
+                    _ => unsupported(span, "an assignment to this kind of target"),
+                },
                 None => unsupported(span, "an assignment to this kind of target"),
             },
         }
@@ -1419,7 +1426,8 @@ impl<'a> Converter<'a> {
         let mut inner = self.statements(Self::block_of(body), false);
         let used = self.scope().loops.pop().unwrap_or(false);
         if used {
-            inner.push_str("\n::continue::");
+            // The body may end in `return`/`break`, which must close a block.
+            inner = format!("do\n{}\nend\n::continue::", lua_text::indent_all(&inner, 1));
         }
         Ok(wrap(&inner))
     }
@@ -2783,6 +2791,19 @@ mod tests {
         assert!(p.todos.is_empty(), "{:?}", p.todos);
         assert!(p.lua.contains("where(function(q)"), "{}", p.lua);
         assert!(p.lua.contains("q:orWhere(\"a\", 1)"), "{}", p.lua);
+    }
+
+    #[test]
+    fn continue_before_a_final_return_still_loads_as_lua() {
+        // `port_source` loads the result with mlua: Ok means valid Lua.
+        let p = port(
+            "a.js",
+            "exports.seed = async (knex) => {\n  const xs = [1, 2];\n  for (const x of xs) {\n    if (x === 1) {\n      continue;\n    }\n    return;\n  }\n  xs.length = 0;\n};\n",
+        );
+        assert!(p.lua.contains("goto continue"), "{}", p.lua);
+        assert!(p.lua.contains("::continue::"), "{}", p.lua);
+        assert_eq!(p.todos.len(), 1, "{:?}", p.todos);
+        assert!(p.todos[0].reason.contains("assignment"), "{:?}", p.todos);
     }
 
     #[test]
