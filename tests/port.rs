@@ -729,7 +729,7 @@ export const up = async (knex: Knex): Promise<void> => {
   const { id, tags } = (await knex<Row>(T.users).first()) as Row;
   const first = tags?.length;
   for (const [a, b] of [[1, 2], [3, 4]]) {
-    await knex("pairs").insert({ a, b, label: `${name}:${a + b}`, note: first === undefined ? null : "x" });
+    await knex("pairs").insert({ a, b, label: `${name}:${a}-${b}`, note: first === undefined ? null : "x" });
   }
   if (!id) {
     return;
@@ -759,7 +759,7 @@ module.exports.down = function (knex) {
         "    local first = tags and #tags",
         "    for _, item2 in ipairs({ { 1, 2 }, { 3, 4 } }) do",
         "      local a, b = item2[1], item2[2]",
-        "      knex(\"pairs\"):insert({ a = a, b = b, label = tostring(name) .. \":\" .. tostring(a + b), note = (function() if first == nil then return knex.null else return \"x\" end end)() }):run()",
+        "      knex(\"pairs\"):insert({ a = a, b = b, label = tostring(name) .. \":\" .. tostring(a) .. \"-\" .. tostring(b), note = (function() if first == nil then return knex.null else return \"x\" end end)() }):run()",
         "    if not id then\n      return\n    end",
         "    knex.schema:raw(\"SELECT 1\")",
         "  down = function(knex)\n    return knex(\"pairs\"):whereIn(\"a\", { 1, 3 }):del():run()\n  end,",

@@ -1220,7 +1220,15 @@ impl<'a> Converter<'a> {
                 )
                 .text
             }
-            AssignmentOperator::Addition => Expr::binary(&current, "+", &value, Prec::Add).text,
+            AssignmentOperator::Addition if self.is_numeric(&a.right) => {
+                Expr::binary(&current, "+", &value, Prec::Add).text
+            }
+            AssignmentOperator::Addition => {
+                return unsupported(
+                    a.span,
+                    "`+=` of a value the port cannot tell apart: number addition or string concatenation",
+                )
+            }
             AssignmentOperator::Subtraction => Expr::binary(&current, "-", &value, Prec::Add).text,
             AssignmentOperator::Multiplication => {
                 Expr::binary(&current, "*", &value, Prec::Mul).text
@@ -2004,6 +2012,13 @@ impl<'a> Converter<'a> {
             let r = self.to_string_expr(&b.right, r);
             return Ok(Expr::binary(&l, "..", &r, Prec::Concat));
         }
+        if b.operator == B::Addition && !self.is_numeric(&b.left) && !self.is_numeric(&b.right) {
+            // Lua's `+` adds "1" + "2" to 3 where JavaScript concatenates.
+            return unsupported(
+                b.span,
+                "`+` of two values the port cannot tell apart: number addition (`+`) or string concatenation (`..`)",
+            );
+        }
         let (op, prec) = match b.operator {
             B::Addition => ("+", Prec::Add),
             B::Subtraction => ("-", Prec::Add),
@@ -2178,14 +2193,22 @@ impl<'a> Converter<'a> {
             Expression::NumericLiteral(_) => true,
             Expression::Identifier(id) => self.numeric.contains(id.name.as_str()),
             Expression::StaticMemberExpression(m) => m.property.name == "length",
-            Expression::BinaryExpression(b) => {
-                matches!(
-                    b.operator,
-                    BinaryOperator::Addition
-                        | BinaryOperator::Subtraction
-                        | BinaryOperator::Multiplication
-                ) && self.is_numeric(&b.left)
-                    && self.is_numeric(&b.right)
+            // `-`, `*`, `/`, `%` always give a number in JavaScript; `+` only of numbers.
+            Expression::BinaryExpression(b) => match b.operator {
+                BinaryOperator::Subtraction
+                | BinaryOperator::Multiplication
+                | BinaryOperator::Division
+                | BinaryOperator::Remainder => true,
+                BinaryOperator::Addition => self.is_numeric(&b.left) && self.is_numeric(&b.right),
+                _ => false,
+            },
+            Expression::UnaryExpression(u) => matches!(
+                u.operator,
+                UnaryOperator::UnaryNegation | UnaryOperator::UnaryPlus
+            ),
+            Expression::CallExpression(c) => {
+                matches!(c.callee.get_inner_expression(), Expression::Identifier(id) if id.name == "Number")
+                    || matches!(c.callee.get_inner_expression().as_member_expression().map(member_path).as_deref(), Some([m, _]) if m == "Math")
             }
             _ => false,
         }
@@ -2804,6 +2827,22 @@ mod tests {
         assert!(p.lua.contains("::continue::"), "{}", p.lua);
         assert_eq!(p.todos.len(), 1, "{:?}", p.todos);
         assert!(p.todos[0].reason.contains("assignment"), "{:?}", p.todos);
+    }
+
+    #[test]
+    fn plus_is_addition_or_concatenation_only_when_known() {
+        let p = port(
+            "a.js",
+            "exports.seed = async (knex) => {\n  const rows = await knex('t');\n  const a = rows.length + 1;\n  const b = 'n=' + a;\n  const c = rows[0].x + rows[1].y;\n};\n",
+        );
+        assert!(p.lua.contains("local a = #rows + 1"), "{}", p.lua);
+        assert!(
+            p.lua.contains("local b = \"n=\" .. tostring(a)"),
+            "{}",
+            p.lua
+        );
+        assert_eq!(p.todos.len(), 1, "{:?}", p.todos);
+        assert_eq!(p.todos[0].source_line, 5);
     }
 
     #[test]
