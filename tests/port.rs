@@ -699,6 +699,11 @@ fn bad_paths_and_syntax_errors_are_reported() {
     port(&work, &["x.txt", "--out", "out"])
         .code(2)
         .says(&["not a JavaScript or TypeScript file"]);
+    work.file("twice/a.js", "exports.up = async (knex) => {};\n");
+    work.file("twice/a.ts", "export async function up(knex) {}\n");
+    port(&work, &["twice", "--out", "out"])
+        .code(1)
+        .says(&["would both become the same `.lua` file"]);
     work.file(
         "bad.ts",
         "export async function up(knex) {\n  await knex(\n}\n",

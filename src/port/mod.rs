@@ -179,7 +179,24 @@ pub fn run(paths: &[PathBuf], options: &PortOptions) -> Result<Report, String> {
         None => Constants::default(),
     };
     let mut report = Report::default();
+    let mut seen = std::collections::HashMap::new();
     for source in sources {
+        // `a.js` and `a.ts` would both become `a.lua`: neither is chosen.
+        let stem = source.file_stem().map(|s| s.to_os_string());
+        if let Some(first) = seen.insert(stem, source.clone()) {
+            report.files.push(FileReport {
+                source: source.clone(),
+                target: None,
+                status: Status::Failed,
+                todos: Vec::new(),
+                error: Some(format!(
+                    "`{}` and `{}` would both become the same `.lua` file; port one of them",
+                    first.display(),
+                    source.display()
+                )),
+            });
+            continue;
+        }
         report.files.push(port_file(&source, &names, options)?);
     }
     Ok(report)
