@@ -22,8 +22,8 @@ use oxc_ast::ast::{
     AssignmentOperator, AssignmentTarget, BinaryOperator, BindingPattern, CallExpression,
     ChainElement, Declaration, Expression, ForStatementInit, ForStatementLeft, FormalParameters,
     Function, FunctionBody, ImportDeclarationSpecifier, LogicalOperator, MemberExpression,
-    ModuleDeclaration, ModuleExportName, ObjectPropertyKind, Program, PropertyKey, PropertyKind,
-    SimpleAssignmentTarget, Statement, UnaryOperator, UpdateOperator, VariableDeclaration,
+    ModuleExportName, ObjectPropertyKind, Program, PropertyKey, PropertyKind,
+    SimpleAssignmentTarget, Statement, UnaryOperator, UpdateOperator,
 };
 use oxc_span::{GetSpan, Span};
 
@@ -490,7 +490,7 @@ impl<'a> Converter<'a> {
                     }
                     let mut lines = Vec::new();
                     for d in rest {
-                        lines.push(self.declarator(d, v)?);
+                        lines.push(self.declarator(d)?);
                     }
                     Ok(lines.join("\n"))
                 }
@@ -620,13 +620,13 @@ impl<'a> Converter<'a> {
         let Some(body) = &f.body else {
             return unsupported(f.span, "a function without a body");
         };
-        self.function_parts(&f.params, Body::Block(body), f.r#async, false, role, f.span)
+        self.function_parts(&f.params, Body::Block(body), f.r#async, false, role)
     }
 
     fn arrow(&mut self, a: &ArrowFunctionExpression<'_>, role: Role) -> R<Expr> {
         let body = arrow_body(a);
         Ok(self
-            .function_parts(&a.params, body, a.r#async, true, role, a.span)?
+            .function_parts(&a.params, body, a.r#async, true, role)?
             .0)
     }
 
@@ -657,7 +657,6 @@ impl<'a> Converter<'a> {
         is_async: bool,
         is_arrow: bool,
         role: Role,
-        span: Span,
     ) -> R<(Expr, bool)> {
         let mut scope = Scope {
             runs: is_async || matches!(role, Role::Export | Role::Transaction),
@@ -703,7 +702,6 @@ impl<'a> Converter<'a> {
         if scope.this_used && names.is_empty() {
             names.push(scope.this_name.clone().unwrap_or_else(|| "q".to_string()));
         }
-        let _ = span;
         let head = format!("function({})", names.join(", "));
         let returned_query = scope.returned_query && !scope.runs && role == Role::Helper;
         if text.trim().is_empty() {
@@ -813,7 +811,7 @@ impl<'a> Converter<'a> {
             Statement::VariableDeclaration(v) => {
                 let mut lines = Vec::new();
                 for d in &v.declarations {
-                    lines.push(self.declarator(d, v)?);
+                    lines.push(self.declarator(d)?);
                 }
                 Ok(lines
                     .into_iter()
@@ -945,7 +943,7 @@ impl<'a> Converter<'a> {
             Declaration::VariableDeclaration(v) => {
                 let mut lines = Vec::new();
                 for d in &v.declarations {
-                    lines.push(self.declarator(d, v)?);
+                    lines.push(self.declarator(d)?);
                 }
                 Ok(lines.join("\n"))
             }
@@ -968,11 +966,7 @@ impl<'a> Converter<'a> {
         }
     }
 
-    fn declarator(
-        &mut self,
-        d: &oxc_ast::ast::VariableDeclarator<'_>,
-        _v: &VariableDeclaration<'_>,
-    ) -> R<String> {
+    fn declarator(&mut self, d: &oxc_ast::ast::VariableDeclarator<'_>) -> R<String> {
         let Some(init) = &d.init else {
             return match &d.id {
                 BindingPattern::BindingIdentifier(id) => {
@@ -1922,9 +1916,6 @@ impl<'a> Converter<'a> {
         let Some(first) = parts.first().cloned() else {
             return Ok(Expr::atom("\"\""));
         };
-        if parts.len() == 1 && first.text.starts_with('"') {
-            return Ok(first);
-        }
         if parts.len() == 1 {
             return Ok(first);
         }
@@ -2056,7 +2047,7 @@ impl<'a> Converter<'a> {
             LogicalOperator::Coalesce => {
                 // `??` is `or` only where the left side can never be `false`.
                 let is_env = matches!(l.left.get_inner_expression().as_member_expression(), Some(m) if matches!(m.object().get_inner_expression().as_member_expression().map(member_path).as_deref(), Some([a, b]) if a == "process" && b == "env"));
-                if !is_env && !never_falsy_or_nil(&l.left) {
+                if !is_env && !never_falsy(&l.left) {
                     return unsupported(
                         l.span,
                         "`??`: Lua's `or` also replaces `false`; write an explicit `if … == nil`",
@@ -2701,11 +2692,6 @@ fn never_falsy(e: &Expression<'_>) -> bool {
     ) || matches!(e.get_inner_expression(), Expression::BooleanLiteral(b) if b.value)
 }
 
-/// A value that may be nil but is never `false`: `??` is `or` for it.
-fn never_falsy_or_nil(e: &Expression<'_>) -> bool {
-    never_falsy(e)
-}
-
 /// Names exported by `module.exports = { up, down }` or `export { up }`: their
 /// function declarations are the migration's entry points.
 fn exported_names(program: &Program<'_>) -> HashSet<String> {
@@ -2736,7 +2722,6 @@ fn exported_names(program: &Program<'_>) -> HashSet<String> {
             _ => {}
         }
     }
-    let _ = ModuleDeclaration::ExportAllDeclaration;
     out
 }
 
