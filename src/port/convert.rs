@@ -130,6 +130,8 @@ pub struct Converter<'a> {
     temp: usize,
     uses_vectra: bool,
     uses_concat: bool,
+    uses_merge: bool,
+    uses_append: bool,
     /// `(key, value, comment lines written above it)`, in source order.
     exports: Vec<(String, String, Vec<String>)>,
     top_functions_later: HashSet<String>,
@@ -137,6 +139,34 @@ pub struct Converter<'a> {
 }
 
 const CONSTANTS_MODULE: &str = "constants";
+
+/// `{ ...a, ...b }`: JavaScript's object spread (a `nil` part adds nothing,
+/// like spreading `null`).
+const MERGE: &str = "-- `{ ...a, ...b }`: the keys of each table in turn, later ones winning.
+local function merge(...)
+  local out = {}
+  for i = 1, select(\"#\", ...) do
+    local part = select(i, ...)
+    if part ~= nil then
+      for k, v in pairs(part) do
+        out[k] = v
+      end
+    end
+  end
+  return out
+end";
+
+/// `[...a, ...b]`: JavaScript's array spread.
+const APPEND: &str = "-- `[...a, ...b]`: the items of each list in turn.
+local function append(...)
+  local out = {}
+  for i = 1, select(\"#\", ...) do
+    for _, v in ipairs((select(i, ...))) do
+      out[#out + 1] = v
+    end
+  end
+  return out
+end";
 
 /// Converts one parsed file.
 pub fn convert(file_name: &str, src: &str, program: &Program<'_>) -> Draft {
@@ -161,6 +191,8 @@ pub fn convert(file_name: &str, src: &str, program: &Program<'_>) -> Draft {
         temp: 0,
         uses_vectra: false,
         uses_concat: false,
+        uses_merge: false,
+        uses_append: false,
         exports: Vec::new(),
         top_functions_later: HashSet::new(),
         forward: BTreeSet::new(),
@@ -382,6 +414,12 @@ impl<'a> Converter<'a> {
         }
         if self.uses_concat {
             prelude.push("local concat = table.concat".to_string());
+        }
+        if self.uses_merge {
+            prelude.push(MERGE.to_string());
+        }
+        if self.uses_append {
+            prelude.push(APPEND.to_string());
         }
         if !self.forward.is_empty() {
             let names: Vec<String> = self
@@ -1763,10 +1801,15 @@ impl<'a> Converter<'a> {
             }
             Expression::ArrayExpression(a) => {
                 let mut items = Vec::new();
+                // `[...xs, y]`: the literal runs and the spread lists, in order.
+                let mut parts: Vec<String> = Vec::new();
                 for el in &a.elements {
                     match el {
                         ArrayExpressionElement::SpreadElement(s) => {
-                            return unsupported(s.span, "a spread (`...`) in an array")
+                            if !items.is_empty() {
+                                parts.push(self.table_text(&std::mem::take(&mut items), a.span));
+                            }
+                            parts.push(self.expr(&s.argument)?.text);
                         }
                         ArrayExpressionElement::Elision(s) => {
                             return unsupported(s.span, "a hole in an array")
@@ -1782,15 +1825,28 @@ impl<'a> Converter<'a> {
                         }
                     }
                 }
-                Ok(Expr::atom(self.table_text(&items, a.span)))
+                if parts.is_empty() {
+                    return Ok(Expr::atom(self.table_text(&items, a.span)));
+                }
+                if !items.is_empty() {
+                    parts.push(self.table_text(&items, a.span));
+                }
+                self.uses_append = true;
+                Ok(Expr::prefix(format!("append({})", parts.join(", "))))
             }
             Expression::ObjectExpression(o) => {
                 let mut items = Vec::new();
+                // `{ ...row, b: 2 }`: later keys win, as in JavaScript.
+                let mut parts: Vec<String> = Vec::new();
                 for prop in &o.properties {
                     let p = match prop {
                         ObjectPropertyKind::ObjectProperty(p) => p,
                         ObjectPropertyKind::SpreadProperty(s) => {
-                            return unsupported(s.span, "a spread (`...`) in an object")
+                            if !items.is_empty() {
+                                parts.push(self.table_text(&std::mem::take(&mut items), o.span));
+                            }
+                            parts.push(self.expr(&s.argument)?.text);
+                            continue;
                         }
                     };
                     if p.kind != PropertyKind::Init {
@@ -1817,7 +1873,14 @@ impl<'a> Converter<'a> {
                     };
                     items.push(format!("{key} = {}", value.text));
                 }
-                Ok(Expr::atom(self.table_text(&items, o.span)))
+                if parts.is_empty() {
+                    return Ok(Expr::atom(self.table_text(&items, o.span)));
+                }
+                if !items.is_empty() {
+                    parts.push(self.table_text(&items, o.span));
+                }
+                self.uses_merge = true;
+                Ok(Expr::prefix(format!("merge({})", parts.join(", "))))
             }
             Expression::ArrowFunctionExpression(a) => self.arrow(a, Role::Callback),
             Expression::FunctionExpression(f) => self.function(f, Role::Callback),
@@ -2828,6 +2891,33 @@ mod tests {
         );
         assert_eq!(p.todos.len(), 1, "{:?}", p.todos);
         assert_eq!(p.todos[0].source_line, 5);
+    }
+
+    #[test]
+    fn spreads_merge_and_append_in_javascript_order() {
+        let p = port(
+            "a.js",
+            "const base = { a: 1, b: 1 };\nexports.seed = async (knex) => {\n  await knex('t').insert({ ...base, b: 2 });\n  await knex('t').whereIn('a', [...[1, 2], 3]).del();\n};\n",
+        );
+        assert!(p.todos.is_empty(), "{:?}", p.todos);
+        assert!(
+            p.lua.contains("insert(merge(base, { b = 2 }))"),
+            "{}",
+            p.lua
+        );
+        assert!(
+            p.lua.contains("whereIn(\"a\", append({ 1, 2 }, { 3 }))"),
+            "{}",
+            p.lua
+        );
+        let lua = mlua::Lua::new();
+        let check = format!(
+            "{}\n{}\nlocal m = merge({{ a = 1, b = 1 }}, nil, {{ b = 2 }})\nlocal l = append({{ 1, 2 }}, {{}}, {{ 3 }})\nreturn m.a, m.b, #l, l[3]",
+            super::MERGE,
+            super::APPEND
+        );
+        let got: (i64, i64, i64, i64) = lua.load(&check).eval().expect("helpers run");
+        assert_eq!(got, (1, 2, 3, 3));
     }
 
     #[test]

@@ -15,7 +15,7 @@ const LUA_KEYWORDS: &[&str] = &[
 /// JavaScript binding of the same name is renamed so it cannot shadow them.
 const USED_GLOBALS: &[&str] = &[
     "error", "print", "tostring", "tonumber", "ipairs", "pairs", "pcall", "os", "math", "vectra",
-    "concat",
+    "concat", "merge", "append",
 ];
 
 /// A Lua expression and how tightly it binds.
