@@ -2049,6 +2049,23 @@ impl<'a> Converter<'a> {
             } else {
                 "~="
             };
+            // `typeof x === "string"`: Lua's `type` names strings, numbers,
+            // booleans and functions the same way; `"undefined"` is nil.
+            if let Some((operand, name)) =
+                typeof_test(&b.left, &b.right).or_else(|| typeof_test(&b.right, &b.left))
+            {
+                let value = self.expr(operand)?;
+                return match name {
+                    "undefined" => Ok(Expr::binary(&value, op, &Expr::atom("nil"), Prec::Compare)),
+                    "string" | "number" | "boolean" | "function" => Ok(Expr::binary(
+                        &Expr::prefix(format!("type({})", value.text)),
+                        op,
+                        &Expr::atom(lua_text::string(name)),
+                        Prec::Compare,
+                    )),
+                    _ => unsupported(b.span, format!("`typeof … === \"{name}\"`: Lua's types differ (null, arrays and objects are all tables or nil)")),
+                };
+            }
             // A NULL from the database is nil in Lua: `x === null` is `x == nil`.
             if nullish(&b.right) || nullish(&b.left) {
                 let other = if nullish(&b.right) { &b.left } else { &b.right };
@@ -2716,6 +2733,20 @@ fn promise_all_map<'s, 'b>(
     Some((mm.object(), &map.arguments[0]))
 }
 
+/// `typeof x` compared with a string literal: `(x, "string")`.
+fn typeof_test<'s, 'b>(
+    a: &'s Expression<'b>,
+    b: &'s Expression<'b>,
+) -> Option<(&'s Expression<'b>, &'s str)> {
+    let Expression::UnaryExpression(u) = a.get_inner_expression() else {
+        return None;
+    };
+    let Expression::StringLiteral(name) = b.get_inner_expression() else {
+        return None;
+    };
+    (u.operator == UnaryOperator::Typeof).then_some((&u.argument, name.value.as_str()))
+}
+
 /// A bare local name: destructuring reads it directly, without a temporary.
 fn is_simple_name(e: &Expr) -> bool {
     e.prec == Prec::Prefix && lua_text::is_identifier(&e.text)
@@ -2918,6 +2949,21 @@ mod tests {
         );
         let got: (i64, i64, i64, i64) = lua.load(&check).eval().expect("helpers run");
         assert_eq!(got, (1, 2, 3, 3));
+    }
+
+    #[test]
+    fn typeof_tests_become_type_calls() {
+        let p = port(
+            "a.js",
+            "exports.seed = async (knex) => {\n  const v = process.env.X;\n  if (typeof v === 'string' && typeof w !== 'undefined') {\n    await knex('t').del();\n  }\n  if (typeof v === 'object') {\n    await knex('t').del();\n  }\n};\n",
+        );
+        assert!(
+            p.lua.contains("if type(v) == \"string\" and w ~= nil then"),
+            "{}",
+            p.lua
+        );
+        assert_eq!(p.todos.len(), 1, "{:?}", p.todos);
+        assert_eq!(p.todos[0].source_line, 6);
     }
 
     #[test]
