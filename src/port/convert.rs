@@ -956,7 +956,7 @@ impl<'a> Converter<'a> {
                 Ok(format!("error({}, 0)", value.text))
             }
             Statement::TryStatement(t) => self.try_statement(t),
-            Statement::SwitchStatement(s) => unsupported(s.span, "a `switch` statement"),
+            Statement::SwitchStatement(s) => self.switch_statement(s),
             Statement::ForInStatement(f) => unsupported(
                 f.span,
                 "`for … in`: Lua's `pairs` order differs from JavaScript's key order",
@@ -1433,6 +1433,91 @@ impl<'a> Converter<'a> {
             );
         }
         Ok(plain_return(value.text))
+    }
+
+    /// A `switch` whose cases each end in `break` (or `return`/`throw`), with
+    /// empty cases sharing the next body: an `if`/`elseif` chain comparing
+    /// with `==` (JavaScript's `switch` compares with `===`).
+    fn switch_statement(&mut self, sw: &oxc_ast::ast::SwitchStatement<'_>) -> R<String> {
+        let fallthrough = "a `switch` case that falls through to the next one, or `break`s early";
+        let value = self.expr(&sw.discriminant)?;
+        let mut pre = Vec::new();
+        let subject = if is_simple_name(&value) {
+            value
+        } else {
+            let name = self.fresh("subject");
+            pre.push(format!("local {name} = {}", value.text));
+            Expr::prefix(name)
+        };
+        // (tests, body) per branch; an empty test list is `default`.
+        let mut branches: Vec<(Vec<&Expression<'_>>, Vec<&Statement<'_>>)> = Vec::new();
+        let mut pending: Vec<&Expression<'_>> = Vec::new();
+        let mut default_seen = false;
+        for (i, case) in sw.cases.iter().enumerate() {
+            match &case.test {
+                Some(t) => pending.push(t),
+                None => default_seen = true,
+            }
+            if case.consequent.is_empty() {
+                if default_seen || i + 1 == sw.cases.len() {
+                    return unsupported(sw.span, fallthrough);
+                }
+                continue;
+            }
+            let mut body: Vec<&Statement<'_>> = case.consequent.iter().collect();
+            let ends = match body.last() {
+                Some(Statement::BreakStatement(b)) if b.label.is_none() => {
+                    body.pop();
+                    true
+                }
+                Some(Statement::ReturnStatement(_) | Statement::ThrowStatement(_)) => true,
+                _ => i + 1 == sw.cases.len(),
+            };
+            if !ends || body.iter().any(|s| breaks_out(s)) {
+                return unsupported(sw.span, fallthrough);
+            }
+            if default_seen && (i + 1 != sw.cases.len() || !pending.is_empty()) {
+                return unsupported(
+                    case.span,
+                    "a `default` that is not the last case on its own",
+                );
+            }
+            branches.push((std::mem::take(&mut pending), body));
+        }
+        let mut text = String::new();
+        for (i, (tests, body)) in branches.into_iter().enumerate() {
+            let inner = self.statements(body, false);
+            if tests.is_empty() {
+                if i == 0 {
+                    text.push_str(&format!("do\n{}\nend", lua_text::indent_all(&inner, 1)));
+                    break;
+                }
+                text.push_str(&format!("\nelse\n{}", lua_text::indent_all(&inner, 1)));
+                continue;
+            }
+            let mut conditions = Vec::new();
+            for t in tests {
+                let v = self.expr(t)?;
+                conditions.push(Expr::binary(&subject, "==", &v, Prec::Compare));
+            }
+            let condition = conditions
+                .iter()
+                .skip(1)
+                .fold(conditions[0].clone(), |acc, c| {
+                    Expr::binary(&acc, "or", c, Prec::Or)
+                });
+            let keyword = if i == 0 { "if" } else { "\nelseif" };
+            text.push_str(&format!(
+                "{keyword} {} then\n{}",
+                condition.text,
+                lua_text::indent_all(&inner, 1)
+            ));
+        }
+        if text.starts_with("if") {
+            text.push_str("\nend");
+        }
+        pre.push(text);
+        Ok(pre.join("\n"))
     }
 
     fn if_statement(&mut self, i: &oxc_ast::ast::IfStatement<'_>) -> R<String> {
@@ -2733,6 +2818,25 @@ fn promise_all_map<'s, 'b>(
     Some((mm.object(), &map.arguments[0]))
 }
 
+/// A `break` that would leave a `switch` early (not one inside a nested loop).
+fn breaks_out(stmt: &Statement<'_>) -> bool {
+    match stmt {
+        Statement::BreakStatement(_) => true,
+        Statement::BlockStatement(b) => b.body.iter().any(|s| breaks_out(s)),
+        Statement::IfStatement(i) => {
+            breaks_out(&i.consequent) || i.alternate.as_ref().is_some_and(|a| breaks_out(a))
+        }
+        Statement::TryStatement(t) => {
+            t.block.body.iter().any(|s| breaks_out(s))
+                || t.handler
+                    .as_ref()
+                    .is_some_and(|h| h.body.body.iter().any(|s| breaks_out(s)))
+        }
+        Statement::LabeledStatement(l) => breaks_out(&l.body),
+        _ => false,
+    }
+}
+
 /// `typeof x` compared with a string literal: `(x, "string")`.
 fn typeof_test<'s, 'b>(
     a: &'s Expression<'b>,
@@ -2964,6 +3068,17 @@ mod tests {
         );
         assert_eq!(p.todos.len(), 1, "{:?}", p.todos);
         assert_eq!(p.todos[0].source_line, 6);
+    }
+
+    #[test]
+    fn a_switch_without_fallthrough_becomes_an_if_chain() {
+        let p = port(
+            "a.js",
+            "exports.up = async (knex) => {\n  switch (knex.client.config.client) {\n    case 'pg':\n    case 'postgres':\n      await knex.raw('select 1');\n      break;\n    case 'mysql':\n      throw new Error('no');\n    default:\n      await knex.raw('select 2');\n  }\n  switch (1) {\n    case 1:\n      if (true) break;\n      await knex.raw('x');\n      break;\n  }\n};\n",
+        );
+        assert!(p.lua.contains("local subject = knex.client.config.client\n    if subject == \"pg\" or subject == \"postgres\" then\n      knex.raw(\"select 1\"):run()\n    elseif subject == \"mysql\" then\n      error(\"no\")\n    else\n      knex.raw(\"select 2\"):run()\n    end"), "{}", p.lua);
+        assert_eq!(p.todos.len(), 1, "{:?}", p.todos);
+        assert!(p.todos[0].reason.contains("falls through"), "{:?}", p.todos);
     }
 
     #[test]
