@@ -14,7 +14,7 @@ use crate::config::Overrides;
 /// directory), the environment from `--env`, `VECTRA_ENV`, `NODE_ENV`, else
 /// `development`. Exit codes: 0 done, 1 failed (nothing of the failed batch is
 /// applied), 2 usage or configuration error, 3 `--check` found pending or
-/// drifted migrations.
+/// drifted migrations, or `schema:dump --check` found `schemas/` out of date.
 #[derive(Debug, Parser)]
 #[command(name = "vectra-db", version, about, long_about)]
 pub struct Cli {
@@ -156,6 +156,17 @@ pub enum Verb {
     /// Create the database if it does not exist, then migrate:latest, then seed:run.
     #[command(name = "db:setup")]
     DbSetup,
+    /// Write `schemas/` (schema.sql, types.ts, zod.ts, constants.ts) from the
+    /// migrated database and `lua/constants.lua`.
+    #[command(name = "schema:dump")]
+    SchemaDump {
+        /// Directory to write to (default: `[schemas] dir` of the config, else `schemas`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write nothing; exit with code 3 and print a diff when the files are out of date.
+        #[arg(long)]
+        check: bool,
+    },
     /// Drop the database (terminating its connections), then db:setup.
     #[command(name = "db:reset")]
     DbReset {
@@ -232,6 +243,7 @@ impl Cli {
             },
             Verb::DbSetup => Command::DbSetup,
             Verb::DbReset { force } => Command::DbReset { force },
+            Verb::SchemaDump { out, check } => Command::SchemaDump { out, check },
         };
         (global, command)
     }

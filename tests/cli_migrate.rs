@@ -678,3 +678,26 @@ fn a_failure_of_a_statement_sent_ahead_names_its_own_file_and_line() {
         .says(&["migrations/002_dup.lua:4", "already exists"]);
     assert!(!db.table_exists("a"));
 }
+
+/// A migration named as a Knex ledger has it (`…_types.js.js`), as its file
+/// stem (`…_types.js`) or as its `.lua` file name: all three mean the file.
+#[test]
+fn a_migration_is_named_by_ledger_name_file_stem_or_file_name() {
+    let db = TestDb::new("mig_names_js");
+    let p = Project::new(&db);
+    p.table_migration("20200101000000_types.js.lua", "types_t");
+    p.run(&["migrate:latest"]).ok();
+    // As if Knex had applied the TypeScript original compiled to `.js`.
+    db.client()
+        .batch_execute("update knex_migrations set name = '20200101000000_types.js.js'")
+        .expect("rename ledger row");
+    p.run(&["migrate:down", "20200101000000_types.js"]).ok();
+    assert!(!db.table_exists("types_t"));
+    p.run(&["migrate:up", "20200101000000_types.js.js"]).ok();
+    assert!(db.table_exists("types_t"));
+    p.run(&["migrate:down", "20200101000000_types.js.lua"]).ok();
+    assert!(!db.table_exists("types_t"));
+    p.run(&["migrate:to", "20200101000000_types.js"]).ok();
+    assert!(db.table_exists("types_t"));
+    p.run(&["migrate:up", "20200101000000_types"]).code(2);
+}

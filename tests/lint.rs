@@ -532,9 +532,15 @@ fn the_porting_guide_shows_the_example_files_exactly() {
         "docs/examples/migrations/20240315120000_create_projects_and_tasks.lua",
         "docs/examples/seeds/01_demo_project.lua",
     ];
-    assert_eq!(blocks.len(), files.len(), "one Lua block per example");
-    for (block, file) in blocks.iter().zip(files) {
+    // Each example file appears whole as one of the guide's Lua blocks (the
+    // guide has smaller snippets too).
+    for file in files {
         let text = std::fs::read_to_string(root.join(file)).expect("example");
+        let first_line = text.lines().next().unwrap_or_default();
+        let block = blocks
+            .iter()
+            .find(|b| b.lines().next() == Some(first_line))
+            .unwrap_or_else(|| panic!("the guide has no copy of {file}"));
         assert_eq!(*block, text, "the guide's copy of {file} is out of date");
     }
 }
@@ -601,3 +607,9 @@ fn lint_directories_finds_files_and_constants_like_the_runner() {
     .expect("lint");
     assert!(clean.is_empty(), "{}", show(&clean));
 }
+
+// ---------------------------------------------------------------- the catalogue decides
+
+/// Which arguments are names, read from the API catalogue (issue 8).
+#[path = "lint/names.rs"]
+mod names;

@@ -1234,7 +1234,7 @@ row_error!(
 row_error!(
     extra_unknown_method,
     r#"knex('t'):wher('a', 1)"#,
-    "unknown query builder method `wher`; did you mean `where`?"
+    "unknown method `query:wher`; did you mean `query:where`?"
 );
 row!(
     extra_hostile_identifier,

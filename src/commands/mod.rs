@@ -4,6 +4,7 @@
 mod database;
 mod make;
 mod port;
+mod schema_dump;
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +68,10 @@ pub enum Command {
         force: bool,
         check: bool,
     },
+    SchemaDump {
+        out: Option<PathBuf>,
+        check: bool,
+    },
 }
 
 impl Command {
@@ -99,6 +104,7 @@ impl Command {
             Command::DbSetup => "db:setup",
             Command::DbReset { .. } => "db:reset",
             Command::Port { .. } => "port",
+            Command::SchemaDump { .. } => "schema:dump",
         }
     }
 }
@@ -130,7 +136,7 @@ pub fn execute(global: &Global, command: &Command, cwd: &Path) -> u8 {
     };
     let result = settings
         .map_err(|ConfigError(m)| RunnerError::Config(m))
-        .and_then(|settings| run(global, command, &settings, &mut reporter));
+        .and_then(|settings| run(global, command, &settings, cwd, &mut reporter));
     reporter.finish();
     match result {
         Ok(done) => {
@@ -165,6 +171,7 @@ fn run(
     global: &Global,
     command: &Command,
     settings: &Settings,
+    cwd: &Path,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
     match command {
@@ -184,7 +191,11 @@ fn run(
         }
         Command::Migrate(target, flags) => {
             let db = connect(settings, global, flags.dry_run)?;
-            migrate(settings, db, target, *flags, reporter)
+            let mut done = migrate(settings, db, target, *flags, reporter)?;
+            if !flags.dry_run {
+                schema_dump::auto(settings, global, reporter, &mut done);
+            }
+            Ok(done)
         }
         Command::MigrateStatus { check } => {
             let db = connect(settings, global, false)?;
@@ -219,8 +230,19 @@ fn run(
             seed(settings, db, specific, *dry_run, reporter)
         }
         Command::Lint => lint(settings, reporter),
-        Command::DbSetup => database::setup(settings, global, reporter),
-        Command::DbReset { force } => database::reset(settings, global, *force, reporter),
+        Command::DbSetup => {
+            let mut done = database::setup(settings, global, reporter)?;
+            schema_dump::auto(settings, global, reporter, &mut done);
+            Ok(done)
+        }
+        Command::DbReset { force } => {
+            let mut done = database::reset(settings, global, *force, reporter)?;
+            schema_dump::auto(settings, global, reporter, &mut done);
+            Ok(done)
+        }
+        Command::SchemaDump { out, check } => {
+            schema_dump::run(settings, global, out.as_deref(), *check, cwd, reporter)
+        }
         Command::Port { .. } => port::run(settings, command, reporter),
     }
 }

@@ -27,6 +27,7 @@ use postgres::{Client, SimpleQueryMessage};
 
 use crate::sql::raw::to_positional;
 use crate::sql::{Sql, Value};
+use postgres::fallible_iterator::FallibleIterator;
 
 pub use connect::{ConnectOptions, ConnectTarget};
 pub use error::DbError;
@@ -201,29 +202,44 @@ impl Session {
         text: &str,
         bindings: &[Value],
     ) -> Result<Vec<Row>, DbError> {
+        self.query_counted(text, bindings).map(|(rows, _)| rows)
+    }
+
+    /// Runs a statement already numbered `$1…$n`: its rows, and the row count
+    /// PostgreSQL reports (rows affected by a write, returned by a read).
+    pub fn query_counted(
+        &mut self,
+        text: &str,
+        bindings: &[Value],
+    ) -> Result<(Vec<Row>, u64), DbError> {
         Self::check_binding_count(text, bindings)?;
         self.note(text, bindings);
-        if let Some((statement, bindings)) = self.typed(text, bindings)? {
+        let pg = |e| DbError::from_pg(e, text);
+        let mut rows = Vec::new();
+        let count = if let Some((statement, bindings)) = self.typed(text, bindings)? {
             let params: Vec<params::TextParam<'_>> =
                 bindings.iter().map(params::TextParam).collect();
-            let refs: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-            let rows = self
-                .client
-                .query(&statement, &refs)
-                .map_err(|e| DbError::from_pg(e, text))?;
-            return decode::rows(&rows).map_err(|e| DbError::decode(e, text));
-        }
-        let params: Vec<params::TextParam<'_>> = bindings.iter().map(params::TextParam).collect();
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
-            .iter()
-            .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
-            .collect();
-        let rows = self
-            .client
-            .query_typed(text, &typed)
-            .map_err(|e| DbError::from_pg(e, text))?;
-        decode::rows(&rows).map_err(|e| DbError::decode(e, text))
+            let refs = params.iter().map(|p| p as &(dyn ToSql + Sync));
+            let mut it = self.client.query_raw(&statement, refs).map_err(pg)?;
+            while let Some(row) = it.next().map_err(pg)? {
+                rows.push(row);
+            }
+            it.rows_affected()
+        } else {
+            let params: Vec<params::TextParam<'_>> =
+                bindings.iter().map(params::TextParam).collect();
+            let typed = params
+                .iter()
+                .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN));
+            let mut it = self.client.query_typed_raw(text, typed).map_err(pg)?;
+            while let Some(row) = it.next().map_err(pg)? {
+                rows.push(row);
+            }
+            it.rows_affected()
+        };
+        let rows = decode::rows(&rows).map_err(|e| DbError::decode(e, text))?;
+        let count = count.unwrap_or(rows.len() as u64);
+        Ok((rows, count))
     }
 
     /// Runs a builder statement and returns the number of rows it affected.
@@ -556,6 +572,14 @@ impl Db {
     ) -> Result<Vec<Row>, DbError> {
         let (text, bindings) = (text.to_string(), bindings.to_vec());
         self.call(true, move |s| s.query_positional(&text, &bindings))
+    }
+
+    /// Runs a builder statement: its rows, and the row count PostgreSQL reports.
+    pub fn query_counted(&mut self, sql: &Sql) -> Result<(Vec<Row>, u64), DbError> {
+        let sql = sql.clone();
+        self.call(true, move |s| {
+            s.query_counted(&to_positional(&sql.text), &sql.bindings)
+        })
     }
 
     /// Runs a builder statement and returns the number of rows it affected.

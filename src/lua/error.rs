@@ -29,13 +29,16 @@ impl fmt::Display for BridgeError {
 
 impl std::error::Error for BridgeError {}
 
-/// The innermost Lua frame that called into Rust: `migrations/001_users.lua:5`.
+/// The innermost frame of the user's Lua that called into Rust:
+/// `migrations/001_users.lua:5`. Only chunks loaded from files count (their
+/// names start with `@`): C functions and mlua's own helper chunks
+/// (`__mlua_index`, …) are stepped over.
 pub fn caller_location(lua: &Lua) -> Option<String> {
-    (1..16).find_map(|level| {
+    (1..32).find_map(|level| {
         lua.inspect_stack(level, |d| {
             let line = d.current_line()?;
             let src = d.source();
-            if src.what == "C" {
+            if src.what == "C" || !src.source.as_deref().is_some_and(|s| s.starts_with('@')) {
                 return None;
             }
             Some(format!("{}:{line}", src.short_src?))

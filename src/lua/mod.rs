@@ -6,6 +6,7 @@
 //! through the shared [`Db`](crate::db::Db); it never decides about
 //! transactions, the ledger or the lock (that is the runner's job).
 
+pub mod call;
 pub mod error;
 pub mod knex;
 pub mod query;
@@ -20,14 +21,8 @@ use std::rc::Rc;
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value as LuaValue};
 
 use crate::db::SharedDb;
+pub use call::{describe, ScriptContext};
 pub use error::{BridgeError, ScriptError};
-
-/// What every Lua callback of one file can reach (stored as the state's app data).
-pub struct ScriptContext {
-    pub db: SharedDb,
-    /// The file as shown to the user (relative to the project when possible).
-    pub file: String,
-}
 
 /// The settings a state needs that do not change from file to file.
 #[derive(Debug, Clone, Default)]
@@ -312,18 +307,6 @@ fn lua_tostring(lua: &Lua, v: &LuaValue) -> String {
     tostring
         .and_then(|f| f.call::<String>(v.clone()).ok())
         .unwrap_or_else(|| format!("{v:?}"))
-}
-
-/// A short description of a Lua value for error messages.
-pub fn describe(v: &LuaValue) -> String {
-    match v {
-        LuaValue::Nil => "nil".into(),
-        LuaValue::Boolean(b) => format!("the boolean {b}"),
-        LuaValue::Integer(i) => format!("the number {i}"),
-        LuaValue::Number(n) => format!("the number {n}"),
-        LuaValue::String(s) => format!("the string {:?}", s.to_string_lossy()),
-        other => format!("a {}", other.type_name()),
-    }
 }
 
 /// Resolves `path` for display: relative to `base` when it is inside it.

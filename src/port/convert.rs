@@ -28,7 +28,7 @@ use oxc_ast::ast::{
 use oxc_span::{GetSpan, Span};
 
 use super::lua_text::{self, Expr, Prec};
-use crate::lua::{query as q, schema as s};
+use crate::api::{self, Builder};
 
 /// A construct outside the subset: where, and why.
 #[derive(Debug, Clone)]
@@ -1813,10 +1813,7 @@ impl<'a> Converter<'a> {
                     let prop = m.static_property_name().unwrap_or_default();
                     if let Expression::Identifier(id) = m.object().get_inner_expression() {
                         if self.is_knex(&id.name) {
-                            return if prop == "raw"
-                                || prop == "batchInsert"
-                                || (q::QUERY_METHODS.contains(&prop) && prop != "run")
-                            {
+                            return if prop == "raw" || prop == "batchInsert" || starts_query(prop) {
                                 Kind::Query
                             } else {
                                 Kind::Other
@@ -2532,7 +2529,7 @@ impl<'a> Converter<'a> {
                             lua_text::local_name(obj)
                         )));
                     }
-                    if q::KNEX_FUNCTIONS.contains(&prop) || q::QUERY_METHODS.contains(&prop) {
+                    if Builder::Knex.method(prop).is_some() {
                         let args = self.arguments(&c.arguments, None)?;
                         return Ok(Expr::prefix(format!(
                             "{}.{prop}({args})",
@@ -2559,7 +2556,7 @@ impl<'a> Converter<'a> {
                                 self.arguments(&c.arguments, None)?
                             )));
                         }
-                        Some("schema") if s::SCHEMA_METHODS.contains(&prop) => {
+                        Some("schema") if Builder::Schema.method(prop).is_some() => {
                             return Ok(Expr::prefix(format!(
                                 "{knex}.schema:{prop}({})",
                                 self.arguments(&c.arguments, None)?
@@ -2669,23 +2666,17 @@ enum LoopMode {
     Map(String),
 }
 
-/// Every method name of the Lua bridge's builders: these take a colon.
+/// Every method of the catalogue's builders (not of the `knex` and
+/// `knex.fn` modules, called with a dot): these take a colon.
 fn is_builder_method(name: &str) -> bool {
-    [
-        q::QUERY_METHODS,
-        q::JOIN_METHODS,
-        q::RAW_METHODS,
-        q::BATCH_METHODS,
-        s::SCHEMA_METHODS,
-        s::TABLE_METHODS,
-        s::COLUMN_METHODS,
-        s::FOREIGN_METHODS,
-        s::VIEW_METHODS,
-        s::ALTER_VIEW_METHODS,
-        s::VIEW_COLUMN_METHODS,
-    ]
-    .iter()
-    .any(|list| list.contains(&name))
+    Builder::ALL
+        .iter()
+        .any(|b| !b.is_module() && b.method(name).is_some())
+}
+
+/// `knex.NAME(…)` starts a query (every query method but `run` and `toSQL`).
+fn starts_query(name: &str) -> bool {
+    api::find(api::QUERY, name).is_some_and(|m| m.op.starts_query())
 }
 
 fn property_start(m: &MemberExpression<'_>) -> u32 {

@@ -360,8 +360,9 @@ impl<'a> Migrator<'a> {
             row: Some(r),
         };
         let find_file = |name: &str| -> Option<usize> {
-            let wanted = files::stem(name);
-            snap.files.iter().position(|f| f.stem() == wanted)
+            snap.files
+                .iter()
+                .position(|f| files::names_match(name, &f.name))
         };
         Ok(match target {
             Target::Latest => pending.into_iter().map(up).collect(),
@@ -411,9 +412,8 @@ impl<'a> Migrator<'a> {
                 last.into_iter().map(down).collect()
             }
             Target::Down(Some(name)) => {
-                let wanted = files::stem(name);
                 let r = (0..snap.applied.len())
-                    .find(|&r| files::stem(&snap.applied[r].name) == wanted)
+                    .find(|&r| files::names_match(name, &snap.applied[r].name))
                     .ok_or_else(|| {
                         RunnerError::Usage(format!("Migration \"{name}\" was not run."))
                     })?;
