@@ -98,6 +98,37 @@ end }"#;
         assert!(out.contains("returning({ C.columns.users.id })"), "{out}");
     }
 
+    /// The lint follows chains that end in an index (`…:run()[1]`), so their
+    /// names are constants too, of the table the chain names.
+    #[test]
+    fn chains_ending_in_an_index_are_mapped_like_calls() {
+        let lua = r#"return { up = function(knex)
+  local post = knex("posts"):insert({ user_id = 1 }):returning({ "id" }):run()[1]
+  local n = knex("users"):where("email", "x"):count("id", { as = "n" }):run()[1].n
+  local rows = knex.raw("select id from users"):run().rows
+end }"#;
+        let (out, changed) = apply(lua, &constants());
+        assert!(changed);
+        assert!(
+            out.contains(
+                "knex(C.tables.posts):insert({ [C.columns.posts.user_id] = 1 })\
+                 :returning({ C.columns.posts.id }):run()[1]\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "knex(C.tables.users):where(C.columns.users.email, \"x\")\
+                 :count(C.columns.users.id, { as = \"n\" }):run()[1].n\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("knex.raw(\"select id from users\"):run().rows"),
+            "{out}"
+        );
+    }
+
     #[test]
     fn unknown_names_stay_literals() {
         let (out, changed) = apply(
