@@ -131,6 +131,28 @@ pub enum Verb {
     /// Check migrations and seeds without running them: literal table or column
     /// names (use `lua/constants.lua`), a leading purpose comment, a `down`.
     Lint,
+    /// Convert Knex migrations and seeds (.js .ts .mjs .cjs, or directories of
+    /// them) to Lua files with the same stems; what cannot be converted is kept
+    /// as a `-- TODO(port):` comment, and the exit code is 1.
+    Port {
+        /// Files or directories to convert.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Directory for every converted file (default: the configured
+        /// migrations or seeds directory, by whether the file exports `seed`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Constants module whose names replace literal table and column names
+        /// (default: `constants.lua` on the configured `lua_path`, if any).
+        #[arg(long, value_name = "FILE")]
+        constants: Option<PathBuf>,
+        /// Overwrite existing `.lua` files.
+        #[arg(long)]
+        force: bool,
+        /// Write nothing; exit 1 if converting again would change a `.lua` file.
+        #[arg(long)]
+        check: bool,
+    },
     /// Create the database if it does not exist, then migrate:latest, then seed:run.
     #[command(name = "db:setup")]
     DbSetup,
@@ -206,6 +228,19 @@ impl Cli {
             },
             Verb::SeedRun { specific, dry_run } => Command::SeedRun { specific, dry_run },
             Verb::Lint => Command::Lint,
+            Verb::Port {
+                paths,
+                out,
+                constants,
+                force,
+                check,
+            } => Command::Port {
+                paths,
+                out,
+                constants,
+                force,
+                check,
+            },
             Verb::DbSetup => Command::DbSetup,
             Verb::DbReset { force } => Command::DbReset { force },
             Verb::SchemaDump { out, check } => Command::SchemaDump { out, check },

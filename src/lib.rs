@@ -18,6 +18,7 @@ pub mod db;
 pub mod lint;
 pub mod lua;
 pub mod output;
+pub mod port;
 pub mod runner;
 pub mod schema_dump;
 pub mod sql;

@@ -3,6 +3,7 @@
 
 mod database;
 mod make;
+mod port;
 mod schema_dump;
 
 use std::path::{Path, PathBuf};
@@ -60,6 +61,13 @@ pub enum Command {
     DbReset {
         force: bool,
     },
+    Port {
+        paths: Vec<PathBuf>,
+        out: Option<PathBuf>,
+        constants: Option<PathBuf>,
+        force: bool,
+        check: bool,
+    },
     SchemaDump {
         out: Option<PathBuf>,
         check: bool,
@@ -71,7 +79,10 @@ impl Command {
     fn files_only(&self) -> bool {
         matches!(
             self,
-            Command::Lint | Command::MigrateMake { .. } | Command::SeedMake { .. }
+            Command::Lint
+                | Command::MigrateMake { .. }
+                | Command::SeedMake { .. }
+                | Command::Port { .. }
         )
     }
 
@@ -92,6 +103,7 @@ impl Command {
             Command::Lint => "lint",
             Command::DbSetup => "db:setup",
             Command::DbReset { .. } => "db:reset",
+            Command::Port { .. } => "port",
             Command::SchemaDump { .. } => "schema:dump",
         }
     }
@@ -231,6 +243,7 @@ fn run(
         Command::SchemaDump { out, check } => {
             schema_dump::run(settings, global, out.as_deref(), *check, cwd, reporter)
         }
+        Command::Port { .. } => port::run(settings, command, reporter),
     }
 }
 

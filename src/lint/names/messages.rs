@@ -1,13 +1,15 @@
 //! The findings of the name checks: one function per kind of argument
 //! (table, columns, rows, referenced column), each with a message that names
-//! the constant to use when `lua/constants.lua` has one.
+//! the constant to use when `lua/constants.lua` has one, and the
+//! [`Replacement`] that writes it (`names/replacements.rs`).
 
 use full_moon::ast::{Expression, Field, TableConstructor, Var};
 use full_moon::node::Node as _;
 use full_moon::tokenizer::TokenReference;
 
+use super::replacements::{column_path, table_path};
 use super::syntax::{arg_name, arg_string, arg_table, split_alias, token_text, Arg};
-use super::NameIssue;
+use super::{NameIssue, Replacement};
 use crate::lint::{Constants, Rule};
 
 /// How a `"table.column"` literal is better written.
@@ -36,14 +38,15 @@ impl Reporter<'_> {
         let message = if self.constants.is_empty() {
             format!("\"{text}\" is a literal table name; use a `C.tables` constant from `lua/constants.lua`")
         } else if let Some(key) = self.constants.table_key(bare) {
-            format!("use `C.tables.{key}` instead of \"{text}\"")
+            format!("use `{}` instead of \"{text}\"", table_path(key))
         } else {
             format!(
                 "\"{text}\" is a literal table name and `lua/constants.lua` has no such table; \
                  add it to `C.tables` and use the constant"
             )
         };
-        self.push(token, Rule::LiteralTableName, message);
+        let constant = self.table_replacement(&text);
+        self.push_with(token, Rule::LiteralTableName, message, constant);
     }
 
     /// A column, a list of columns (`{ "a", "b" }`), or `"table.column"`.
@@ -73,19 +76,21 @@ impl Reporter<'_> {
         if column == "*" {
             // `"users.*"`: only the table part is a name.
             let message = match owner.and_then(|o| self.constants.table_key(o)) {
-                Some(key) => format!("use `C.tables.{key} .. \".*\"` instead of \"{text}\""),
+                Some(key) => format!("use `{} .. \".*\"` instead of \"{text}\"", table_path(key)),
                 None => format!(
                     "\"{text}\" spells a table name as a literal; use a `C.tables` constant"
                 ),
             };
-            self.push(token, Rule::LiteralTableName, message);
+            let constant = self.column_replacement(&text, table);
+            self.push_with(token, Rule::LiteralTableName, message, constant);
             return;
         }
         let message = match owner {
             Some(owner) => self.qualified_message(&text, owner, column, Spelling::Concatenated),
             None => self.column_message(&text, column, table),
         };
-        self.push(token, Rule::LiteralColumnName, message);
+        let constant = self.column_replacement(&text, table);
+        self.push_with(token, Rule::LiteralColumnName, message, constant);
     }
 
     /// `references("id")` (table from `inTable`) or `references("users.id")`.
@@ -99,7 +104,8 @@ impl Reporter<'_> {
             }
             None => self.column_message(&text, &text, referenced),
         };
-        self.push(token, Rule::LiteralColumnName, message);
+        let constant = self.column_replacement(&text, referenced);
+        self.push_with(token, Rule::LiteralColumnName, message, constant);
     }
 
     /// Keys of a row (or of each row of a list) are column names; `rows_of`
@@ -121,16 +127,17 @@ impl Reporter<'_> {
             match field {
                 Field::NameKey { key, .. } => {
                     let name = token_text(key);
-                    let message = match self.column_constant(&name, table) {
+                    let constant = self.column_constant(&name, table).map(|c| format!("[{c}]"));
+                    let message = match &constant {
                         Some(constant) => format!(
-                            "use `[{constant}] = …` instead of the literal column name `{name} = …`"
+                            "use `{constant} = …` instead of the literal column name `{name} = …`"
                         ),
                         None => format!(
                             "`{name} = …` is a literal column name: {}",
                             self.column_message(&name, &name, table)
                         ),
                     };
-                    self.push(key, Rule::LiteralColumnName, message);
+                    self.push_with(key, Rule::LiteralColumnName, message, constant);
                 }
                 Field::ExpressionKey { key, .. } => {
                     if let Expression::String(_) = key {
@@ -147,11 +154,11 @@ impl Reporter<'_> {
     }
 
     /// The one constant naming `column` (of `table` when known), if there is one.
-    fn column_constant(&self, column: &str, table: Option<&str>) -> Option<String> {
+    pub(super) fn column_constant(&self, column: &str, table: Option<&str>) -> Option<String> {
         let in_table = table.and_then(|t| self.constant_of(t, column));
         in_table.or_else(
             || match self.constants.column_everywhere(column).as_slice() {
-                [(tk, ck)] => Some(format!("C.columns.{tk}.{ck}")),
+                [(tk, ck)] => Some(column_path(tk, ck)),
                 _ => None,
             },
         )
@@ -179,12 +186,15 @@ impl Reporter<'_> {
                      add it to `C.columns` and use the constant"
                 ),
             },
-            [(tk, ck)] => format!("use `C.columns.{tk}.{ck}` instead of \"{text}\""),
+            [(tk, ck)] => format!(
+                "use `{}` instead of \"{text}\"",
+                column_path(tk, ck)
+            ),
             many => {
                 let shown: Vec<String> = many
                     .iter()
                     .take(3)
-                    .map(|(tk, ck)| format!("`C.columns.{tk}.{ck}`"))
+                    .map(|(tk, ck)| format!("`{}`", column_path(tk, ck)))
                     .collect();
                 let more = if many.len() > 3 { ", …" } else { "" };
                 format!(
@@ -196,10 +206,10 @@ impl Reporter<'_> {
     }
 
     /// `C.columns.<table>.<column>` when the constants name `column` of `table`.
-    fn constant_of(&self, table: &str, column: &str) -> Option<String> {
+    pub(super) fn constant_of(&self, table: &str, column: &str) -> Option<String> {
         let tk = self.constants.columns_key_for_table(table)?;
         let ck = self.constants.column_key(&tk, column)?;
-        Some(format!("C.columns.{tk}.{ck}"))
+        Some(column_path(&tk, ck))
     }
 
     fn qualified_message(
@@ -214,11 +224,13 @@ impl Reporter<'_> {
         match (table_key, column_path) {
             (Some(tk), Some(col)) if spelling == Spelling::Reference => format!(
                 "\"{text}\" spells a table and a column as a literal; use \
-                 `:references({col}):inTable(C.tables.{tk})`"
+                 `:references({col}):inTable({})`",
+                table_path(tk)
             ),
             (Some(tk), Some(col)) => format!(
                 "\"{text}\" spells a table and a column as a literal; use \
-                 `C.tables.{tk} .. \".\" .. {col}`"
+                 `{} .. \".\" .. {col}`",
+                table_path(tk)
             ),
             _ => format!(
                 "\"{text}\" spells a table and a column as a literal; use `C.tables` and \
@@ -228,12 +240,29 @@ impl Reporter<'_> {
     }
 
     pub(super) fn push(&mut self, token: &TokenReference, rule: Rule, message: String) {
+        self.push_with(token, rule, message, None);
+    }
+
+    /// A finding whose literal `token` the Lua `constant` can replace.
+    fn push_with(
+        &mut self,
+        token: &TokenReference,
+        rule: Rule,
+        message: String,
+        constant: Option<String>,
+    ) {
         let position = token.start_position().unwrap_or_default();
+        let replacement = constant.map(|text| Replacement {
+            start: token.token().start_position().bytes(),
+            end: token.token().end_position().bytes(),
+            text,
+        });
         self.issues.push(NameIssue {
             line: position.line().max(1),
             column: position.character().max(1),
             rule,
             message,
+            replacement,
         });
     }
 }

@@ -30,12 +30,17 @@
 //! enclosing callback. A join's columns may belong to either table and get
 //! no table.
 //!
+//! A literal that one constant names gets a [`Replacement`] too (the
+//! constant's path, `names/replacements.rs`), which `vectra-db port
+//! --constants` writes in its place.
+//!
 //! `unknown-constant`: a path like `COL.users.emial` rooted at a local bound
 //! to `require("constants")` (or a field of it, `local T = C.tables`) whose
 //! key the evaluated constants do not have. Such a path is nil at run time,
 //! and a nil name fails far from the typo.
 
 mod messages;
+mod replacements;
 mod syntax;
 mod types;
 
@@ -65,6 +70,18 @@ pub struct NameIssue {
     pub column: usize,
     pub rule: Rule,
     pub message: String,
+    /// The constant expression that can replace the literal, when there is
+    /// exactly one (`vectra-db port --constants` applies it): same value, so
+    /// the SQL cannot change.
+    pub replacement: Option<Replacement>,
+}
+
+/// Lua text to put in place of bytes `start..end` of the checked source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
 }
 
 /// Names of the `knex` value as scripts call it: `knex("users")`, `trx("users")`.
@@ -479,6 +496,7 @@ mod tests {
             include_str!("mod.rs"),
             include_str!("types.rs"),
             include_str!("messages.rs"),
+            include_str!("replacements.rs"),
             include_str!("syntax.rs"),
         ];
         let methods: Vec<&str> = Builder::ALL
