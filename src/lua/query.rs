@@ -132,11 +132,12 @@ pub fn raw_value(lua: &Lua, sql: &str, bindings: Option<LuaValue>) -> mlua::Resu
     })
 }
 
-/// `knex.batchInsert(table, rows, chunkSize)`.
+/// `knex.batchInsert(table, rows, chunkSize)`, or with a function producing
+/// the rows one by one instead of `rows`.
 pub fn batch_insert(
     lua: &Lua,
     table: String,
-    rows: Table,
+    rows: LuaValue,
     chunk: Option<i64>,
 ) -> mlua::Result<AnyUserData> {
     let chunk_size = match chunk {
@@ -149,12 +150,26 @@ pub fn batch_insert(
             ))
         }
     };
+    let source = match rows {
+        LuaValue::Table(t) => batch::RowSource::Rows(t),
+        LuaValue::Function(f) => batch::RowSource::Producer(f),
+        other => {
+            return Err(usage_error(
+                lua,
+                format!(
+                    "`batchInsert` expects a list of rows or a function returning the next row (nil at the end), got {}",
+                    describe(&other)
+                ),
+            ))
+        }
+    };
     let (used, location) = track(lua);
     lua.create_userdata(BatchInsertValue {
         table,
-        rows,
+        source,
         chunk_size,
         returning: Vec::new(),
+        taken: RefCell::new(None),
         used,
         location,
     })
