@@ -86,7 +86,7 @@ impl Windows<'_> {
     }
 
     /// The next window's rows, or `None` after the last.
-    fn next(&mut self, lua: &Lua) -> mlua::Result<Option<Vec<Vec<(String, Operand)>>>> {
+    fn next(&mut self, lua: &Lua) -> mlua::Result<Option<Vec<InsertRow>>> {
         if self.done {
             return Ok(None);
         }
@@ -134,7 +134,7 @@ fn produce(lua: &Lua, producer: &Function, n: usize) -> mlua::Result<Produced> {
 }
 
 impl BatchInsertValue {
-    fn batch(&self, rows: Vec<Vec<(String, Operand)>>) -> BatchInsert {
+    fn batch(&self, rows: Vec<InsertRow>) -> BatchInsert {
         BatchInsert {
             table: self.table.clone(),
             schema: None,

@@ -21,7 +21,7 @@ pub(super) fn pairs_of(lua: &Lua, t: &Table, method: &str) -> mlua::Result<Vec<(
 }
 
 /// One insert row: (column, value) pairs sorted by column.
-type InsertRow = Vec<(String, Operand)>;
+pub(super) type InsertRow = Vec<(String, Operand)>;
 
 /// Insert rows: one `{ col = value }` table, or a sequence of them. An empty
 /// table inserts nothing (Knex's `insert([])`); `{ {} }` is one row of defaults.
