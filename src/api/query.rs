@@ -120,6 +120,7 @@ pub enum QueryOp {
     Modify,
     ToSql,
     Run,
+    Cursor,
 }
 
 /// Every method of a query builder.
@@ -644,5 +645,6 @@ pub static QUERY: &[Method<QueryOp>] = {
         m("columnInfo", ColumnInfo, COLUMN_ARG),
         m("toSQL", ToSql, NONE).returns(Value),
         m("run", Run, NONE).returns(Value),
+        m("cursor", Cursor, OTHER).returns(Value),
     ]
 };

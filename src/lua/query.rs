@@ -81,6 +81,7 @@ mod apply;
 mod args;
 mod batch;
 mod builder;
+mod cursor;
 mod join;
 mod raw;
 mod rows;
@@ -95,6 +96,7 @@ use run::*;
 
 pub use batch::BatchInsertValue;
 pub use builder::QueryBuilder;
+pub use cursor::close_cursors;
 pub use join::JoinBuilder;
 use raw::compile_raw;
 pub use raw::{as_subquery, RawQuery};
@@ -110,6 +112,7 @@ pub fn as_raw(v: &LuaValue) -> Option<Raw> {
 /// so a call that failed leaves nothing behind for the next one.
 pub fn begin_tracking(lua: &Lua) {
     lua.set_app_data(Pending::default());
+    lua.set_app_data(cursor::OpenCursors::default());
 }
 
 /// `knex("users")` / `knex()`: a new query, pending until run or used.

@@ -67,6 +67,8 @@ struct Windows<'a> {
     next: usize,
     len: usize,
     done: bool,
+    /// Leave a producer's window taken by `:toSQL()` in place.
+    keep: bool,
 }
 
 impl Windows<'_> {
@@ -82,6 +84,7 @@ impl Windows<'_> {
             next: 1,
             len,
             done: false,
+            keep: false,
         }
     }
 
@@ -104,7 +107,12 @@ impl Windows<'_> {
                 Ok(Some(rows))
             }
             RowSource::Producer(producer) => {
-                let taken = self.value.taken.borrow_mut().take();
+                // `:toSQL()` leaves the window it read for `:run()`.
+                let taken = if self.keep {
+                    self.value.taken.borrow().clone()
+                } else {
+                    self.value.taken.borrow_mut().take()
+                };
                 let (rows, n, ended) = match taken {
                     Some(window) => window,
                     None => produce(lua, producer, self.size)?,
@@ -192,6 +200,7 @@ impl BatchInsertValue {
         let out = lua.create_table()?;
         let mut open_copy: Option<String> = None;
         let mut windows = Windows::new(self);
+        windows.keep = true;
         while let Some(rows) = windows.next(lua)? {
             let batch = self.batch(rows);
             let plan = batch.plan().map_err(|e| usage_error(lua, e.to_string()))?;
