@@ -271,4 +271,18 @@ fn cursor_errors_name_the_users_line() {
             .is_some_and(|d| d.message.contains("division by zero")),
         "{err}"
     );
+    // The next FETCH is sent ahead while the loop writes: its failure still
+    // names the `for` line, not the write queued behind it.
+    let err = run_in_transaction(
+        &test,
+        "for r in knex('items'):select('id', knex.raw('1 / (id - 3) as x')):orderBy('id'):cursor(2) do\n  knex('items'):where('id', r.id):update({ n = 1 }):run()\nend",
+    )
+    .unwrap_err();
+    assert_eq!(err.location.as_deref(), Some("seeds/test.lua:4"), "{err}");
+    assert!(
+        err.db
+            .as_ref()
+            .is_some_and(|d| d.message.contains("division by zero")),
+        "{err}"
+    );
 }

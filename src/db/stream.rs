@@ -8,7 +8,8 @@
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use super::{Db, DbError, Job, Session};
+use super::{Db, DbError, Job, Row, Session};
+use crate::sql::Sql;
 
 /// Chunks of `COPY` data queued for the connection thread at most.
 const COPY_QUEUE: usize = 4;
@@ -126,6 +127,26 @@ impl Db {
             "COPY stopped before all rows were sent".into(),
             &statement,
         ))
+    }
+
+    /// Sends a query ahead (a cursor's next `FETCH`) without waiting; its rows
+    /// are collected with [`Pending::wait`]. If it fails, the next call
+    /// reports the error too, blaming `origin`, so a statement queued behind
+    /// it never reports the aborted transaction in its place.
+    pub fn query_ahead(
+        &mut self,
+        sql: &Sql,
+        origin: Option<String>,
+    ) -> Result<Pending<Vec<Row>>, DbError> {
+        let sql = sql.clone();
+        self.submit(true, move |session| match session.query(&sql) {
+            Ok(rows) => Ok(rows),
+            Err(mut e) => {
+                e.origin = origin;
+                session.deferred_error = Some(e.clone());
+                Err(e)
+            }
+        })
     }
 
     /// Finishes the open `COPY`, if any, and waits for the server to confirm it.

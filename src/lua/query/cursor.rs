@@ -36,6 +36,10 @@ struct Cursor {
     rows: std::vec::IntoIter<Row>,
     /// Declared and not yet closed.
     open: bool,
+    /// The next `FETCH`, sent while the loop works on the rows before.
+    ahead: Option<crate::db::Pending<Vec<Row>>>,
+    /// The columns' names as Lua strings, made once per cursor.
+    names: Vec<mlua::LuaString>,
     /// The line of `:cursor(n)`.
     location: Option<String>,
 }
@@ -95,6 +99,8 @@ pub(super) fn open(lua: &Lua, ud: AnyUserData, args: MultiValue) -> mlua::Result
         size,
         rows: Vec::new().into_iter(),
         open: true,
+        ahead: None,
+        names: Vec::new(),
         location,
     }));
     if let Some(open) = lua.app_data_ref::<OpenCursors>() {
@@ -105,24 +111,51 @@ pub(super) fn open(lua: &Lua, ud: AnyUserData, args: MultiValue) -> mlua::Result
 }
 
 /// The loop's next row, fetching the next `n` when the last ones are used up;
-/// nil at the end.
+/// nil at the end. Inside a transaction (and unless statements are printed)
+/// the `FETCH` after a full one is sent at once, so the server reads the next
+/// rows while Lua works on these; the cursor's snapshot makes the rows the
+/// same as those of a `FETCH` sent after the loop's writes.
 fn next_row(lua: &Lua, cursor: &RefCell<Cursor>) -> mlua::Result<LuaValue> {
     let mut c = cursor.borrow_mut();
     loop {
         if let Some(row) = c.rows.next() {
-            return Ok(LuaValue::Table(row_to_lua(lua, &row)?));
+            if c.names.len() != row.columns.len() {
+                c.names = row
+                    .columns
+                    .iter()
+                    .map(|name| lua.create_string(name))
+                    .collect::<mlua::Result<_>>()?;
+            }
+            let t = named_row_to_lua(lua, c.names.iter(), &row.values)?;
+            return Ok(LuaValue::Table(t));
         }
         if !c.open {
             return Ok(LuaValue::Nil);
         }
         let fetch = Sql::new(format!("FETCH FORWARD {} FROM {}", c.size, c.name), vec![]);
-        let rows = with_db(lua, |db| db.query(&fetch))?.map_err(|e| db_error(lua, e))?;
+        let ahead = c.ahead.take();
+        let rows = with_db(lua, |db| match ahead {
+            Some(pending) => pending.wait().inspect_err(|_| {
+                // Reported here: the copy kept for the next call is spent.
+                let _ = db.flush();
+            }),
+            None => db.query(&fetch),
+        })?
+        .map_err(|e| db_error(lua, e))?;
         if rows.len() < c.size {
             // The last rows: close the cursor without waiting for it.
             c.open = false;
             let close = Sql::new(format!("CLOSE {}", c.name), vec![]);
             with_db(lua, |db| db.defer(&close, caller_location(lua)))?
                 .map_err(|e| db_error(lua, e))?;
+        } else {
+            let origin = caller_location(lua);
+            c.ahead = with_db(lua, |db| {
+                db.sends_ahead()
+                    .then(|| db.query_ahead(&fetch, origin))
+                    .transpose()
+            })?
+            .map_err(|e| db_error(lua, e))?;
         }
         c.rows = rows.into_iter();
     }
