@@ -128,6 +128,16 @@ fn a_producer_batch_shows_its_first_window_and_sends_it_once() {
         end, 7):returning('id'):run()
         check(#ids, 30)
         check(ids[30].id, 10030)
+        -- a producer may run queries: each one finishes the COPY under way first
+        local k = 0
+        check(knex.batchInsert('items', function()
+          k = k + 1
+          if k > 3000 then return nil end
+          if k % 1000 == 0 then
+            check(knex('items'):where('id', '>', 20000):count('* as n'):first():run().n, k - 1000) -- the window being produced is not sent yet
+          end
+          return { id = 20000 + k, name = 'q' }
+        end):run(), 3000)
         "#,
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -93,7 +93,8 @@ fn plain_rows(
     // SAFETY: `exec_raw` runs the closure in a protected call with the rows table
     // at index 1, `knex.null` at index 2, and room for at least `LUA_MINSTACK` (20) values; the closure
     // pushes at most three (row, key, value) and pops them all. It calls nothing
-    // that can raise a Lua error: raw gets, `lua_next` with keys `lua_next` itself
+    // that can raise a Lua error: raw gets (an index past the end gives nil,
+    // which is no table), `lua_next` with keys `lua_next` itself
     // produced, and `lua_tolstring` only on values that are already strings (so
     // it neither converts nor allocates). Byte slices are copied before the value
     // is popped.
