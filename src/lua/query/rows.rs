@@ -213,6 +213,11 @@ mod tests {
             }
         }
         assert_eq!(plain, 4, "the first four rows are plain");
+        // A window of rows reads the same rows; indexes past the end are no rows.
+        let window = plain_rows(&lua, &rows, 2, 9).expect("window");
+        let whole = plain_rows(&lua, &rows, 1, 7).expect("stack reader");
+        assert_eq!(window[..6], whole[1..]);
+        assert_eq!(window[6..], [None, None]);
     }
 
     #[test]
