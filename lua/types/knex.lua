@@ -62,8 +62,10 @@ function knex.raw(sql, bindings) end
 
 ---Inserts many rows in chunks (default 1000) inside the current transaction;
 ---without `:returning()` it streams them with `COPY`. A value until `:run()`.
+---`rows` is a list of rows, or a function returning the next row (nil after the
+---last), called while the rows before are sent: memory holds one chunk, not the batch.
 ---@param table string
----@param rows table<string, KnexValue>[]
+---@param rows table<string, KnexValue>[]|fun(): table<string, KnexValue>|nil
 ---@param chunkSize? integer
 ---@return BatchInsert
 function knex.batchInsert(table, rows, chunkSize) end
@@ -859,6 +861,12 @@ function QueryBuilder:jsonExtract(column, path, alias) end
 ---@return QueryBuilder
 function QueryBuilder:columnInfo(column) end
 
+---Iterates a select `size` rows at a time (default 1000) through a server-side cursor in
+---the run's transaction: `for row in knex("items"):orderBy("id"):cursor(1000) do … end`.
+---Memory holds one `size` of rows; writes inside the loop work.
+---@param size? integer
+---@return fun(): table|nil
+function QueryBuilder:cursor(size) end
 ---The SQL without running it.
 ---@return { sql: string, bindings: any[], method: string }
 function QueryBuilder:toSQL() end

@@ -131,13 +131,14 @@ pub enum QueryOp {
     Modify,
     ToSql,
     Run,
+    Cursor,
 }
 
 impl QueryOp {
-    /// Every query method but `run` and `toSQL` is also a function of the
+    /// Every query method but `run`, `toSQL` and `cursor` (vectra-db's own) is also a function of the
     /// `knex` module that starts a query, as in Knex (`knex.insert(rows)`).
     pub fn starts_query(self) -> bool {
-        !matches!(self, QueryOp::Run | QueryOp::ToSql)
+        !matches!(self, QueryOp::Run | QueryOp::ToSql | QueryOp::Cursor)
     }
 }
 
@@ -318,5 +319,6 @@ pub static QUERY: &[Method<QueryOp>] = {
         m("columnInfo", ColumnInfo, COLUMN_ARG),
         m("toSQL", ToSql, NONE).returns(Value),
         m("run", Run, NONE).returns(Value),
+        m("cursor", Cursor, OTHER).returns(Value),
     ]
 };

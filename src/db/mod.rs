@@ -18,6 +18,7 @@ pub mod connect;
 pub mod decode;
 pub mod error;
 pub mod params;
+mod stream;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -31,6 +32,7 @@ use postgres::fallible_iterator::FallibleIterator;
 
 pub use connect::{ConnectOptions, ConnectTarget};
 pub use error::DbError;
+pub use stream::Pending;
 
 /// True for statements that read or write rows but change no table definitions.
 fn is_data_statement(text: &str) -> bool {
@@ -55,6 +57,9 @@ fn is_data_statement(text: &str) -> bool {
             | "savepoint"
             | "release"
             | "show"
+            | "declare"
+            | "fetch"
+            | "close"
     )
 }
 
@@ -365,25 +370,6 @@ impl Session {
         Ok(Some(statement))
     }
 
-    /// Streams rows already in `COPY`'s text format through `statement`
-    /// (`COPY t (a, b) FROM STDIN`); returns the number of rows loaded.
-    pub fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, DbError> {
-        use std::io::Write;
-        self.note(statement, &[]);
-        let mut writer = self
-            .client
-            .copy_in(statement)
-            .map_err(|e| DbError::from_pg(e, statement))?;
-        let written = writer.write_all(data);
-        // The server's own error (a constraint, a bad value) arrives with
-        // `finish`; a failed write alone would only say the stream broke.
-        let finished = writer
-            .finish()
-            .map_err(|e| DbError::from_pg(e, statement))?;
-        written.map_err(|e| DbError::decode(format!("COPY failed: {e}"), statement))?;
-        Ok(finished)
-    }
-
     /// Runs a simple (text protocol, no values) query and returns its rows as text.
     /// Used by the runner for its own catalog and ledger reads.
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
@@ -428,6 +414,9 @@ pub struct Db {
     /// `-v` / `--dry-run`: statements are printed as they run, so none is sent
     /// ahead (the output would interleave).
     logging: bool,
+    /// A `COPY … FROM STDIN` still taking rows ([`Db::copy_rows`]); any other
+    /// call finishes it first.
+    copy: Option<stream::OpenCopy>,
 }
 
 impl Db {
@@ -447,6 +436,7 @@ impl Db {
             worker,
             depth: 0,
             logging: false,
+            copy: None,
         }
     }
 
@@ -467,13 +457,16 @@ impl Db {
             .map_err(|_| Db::stopped())
     }
 
-    /// Runs `f` on the session and waits for its result. With `report_deferred`,
-    /// an error of a statement sent ahead is returned instead (and `f` skipped).
-    fn call<T: Send + 'static>(
-        &self,
+    /// Queues `f` for the session; its result is collected with
+    /// [`Pending::wait`]. With `report_deferred`, an error of a statement sent
+    /// ahead is the result instead (and `f` skipped). An open `COPY` is
+    /// finished first, so work never queues behind rows still to come.
+    fn submit<T: Send + 'static>(
+        &mut self,
         report_deferred: bool,
         f: impl FnOnce(&mut Session) -> Result<T, DbError> + Send + 'static,
-    ) -> Result<T, DbError> {
+    ) -> Result<Pending<T>, DbError> {
+        self.end_copy()?;
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         let job: Job = Box::new(move |session: &mut Session| {
             let result = match session.deferred_error.take() {
@@ -483,7 +476,22 @@ impl Db {
             let _ = reply.send(result);
         });
         self.send(job)?;
-        answer.recv().map_err(|_| Db::stopped())?
+        Ok(Pending(answer))
+    }
+
+    /// Runs `f` on the session and waits for its result (see [`Db::submit`]).
+    fn call<T: Send + 'static>(
+        &mut self,
+        report_deferred: bool,
+        f: impl FnOnce(&mut Session) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        self.submit(report_deferred, f)?.wait()
+    }
+
+    /// True when statements may be sent ahead: inside a transaction, and
+    /// while no statement is printed as it runs.
+    pub fn sends_ahead(&self) -> bool {
+        self.depth > 0 && !self.logging
     }
 
     pub fn set_log(&mut self, log: Option<Box<dyn StatementLog + Send>>) {
@@ -498,6 +506,7 @@ impl Db {
     /// `origin` is the Lua `file:line` to blame if it fails. Outside a
     /// transaction, or while statements are printed, it runs at once instead.
     pub fn defer(&mut self, sql: &Sql, origin: Option<String>) -> Result<(), DbError> {
+        self.end_copy()?;
         if self.depth == 0 || self.logging || !sql.bindings.is_empty() {
             return self.execute(sql).map(|_| ()).map_err(|mut e| {
                 e.origin = origin;
@@ -542,6 +551,7 @@ impl Db {
     /// Rolls the innermost transaction level back, discarding the error of a
     /// statement sent ahead (the caller is already handling a failure).
     pub fn rollback(&mut self) -> Result<(), DbError> {
+        self.abort_copy();
         self.depth = self.depth.saturating_sub(1);
         self.call(false, |s| s.rollback())
     }
@@ -588,12 +598,6 @@ impl Db {
         self.call(true, move |s| s.execute(&sql))
     }
 
-    /// Streams rows already in `COPY`'s text format through `statement`.
-    pub fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, DbError> {
-        let (statement, data) = (statement.to_string(), data.to_vec());
-        self.call(true, move |s| s.copy_in(&statement, &data))
-    }
-
     /// Runs a simple (text protocol, no values) query and returns its rows as text.
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let text = text.to_string();
@@ -605,6 +609,7 @@ impl Drop for Db {
     fn drop(&mut self) {
         // Closing the queue ends the thread, which closes the connection:
         // wait for it, so the server sees the session gone when we return.
+        self.abort_copy();
         self.jobs.take();
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();

@@ -58,15 +58,15 @@ pub fn usage_error(lua: &Lua, message: impl Into<String>) -> mlua::Error {
 
 /// A statement that PostgreSQL rejected, at the line of the builder call that made it.
 pub fn db_error(lua: &Lua, err: DbError) -> mlua::Error {
-    // A statement sent ahead failed: blame the line that sent it.
-    let location = err.origin.clone().or_else(|| caller_location(lua));
-    db_error_at(location, err)
+    db_error_at(caller_location(lua), err)
 }
 
-/// Same as [`db_error`] with a location recorded earlier (where a query was built).
+/// Same as [`db_error`] with a location recorded earlier (where a query was
+/// built). A statement sent ahead that failed is blamed on the line that sent
+/// it (its `origin`), whichever call reports it.
 pub fn db_error_at(location: Option<String>, err: DbError) -> mlua::Error {
     mlua::Error::external(BridgeError {
-        location,
+        location: err.origin.clone().or(location),
         message: "statement failed".into(),
         db: Some(Box::new(err)),
     })

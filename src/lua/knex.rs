@@ -91,7 +91,7 @@ fn register_function(
             lua,
             knex,
             method.name,
-            |lua, (table, rows, chunk): (String, Table, Option<i64>)| {
+            |lua, (table, rows, chunk): (String, LuaValue, Option<i64>)| {
                 query::batch_insert(lua, table, rows, chunk)
             },
         ),

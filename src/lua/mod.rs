@@ -216,7 +216,8 @@ impl Script {
         let knex = knex::create(&self.lua).map_err(|e| ScriptError::from_lua(&self.file, e))?;
         let result = function
             .call::<()>(knex)
-            .and_then(|()| query::check_forgotten(&self.lua));
+            .and_then(|()| query::check_forgotten(&self.lua))
+            .and_then(|()| query::close_cursors(&self.lua));
         match result {
             Ok(()) => Ok(()),
             Err(e) => {

@@ -81,6 +81,7 @@ mod apply;
 mod args;
 mod batch;
 mod builder;
+mod cursor;
 mod join;
 mod raw;
 mod rows;
@@ -95,6 +96,7 @@ use run::*;
 
 pub use batch::BatchInsertValue;
 pub use builder::QueryBuilder;
+pub use cursor::close_cursors;
 pub use join::JoinBuilder;
 use raw::compile_raw;
 pub use raw::{as_subquery, RawQuery};
@@ -110,6 +112,7 @@ pub fn as_raw(v: &LuaValue) -> Option<Raw> {
 /// so a call that failed leaves nothing behind for the next one.
 pub fn begin_tracking(lua: &Lua) {
     lua.set_app_data(Pending::default());
+    lua.set_app_data(cursor::OpenCursors::default());
 }
 
 /// `knex("users")` / `knex()`: a new query, pending until run or used.
@@ -132,11 +135,12 @@ pub fn raw_value(lua: &Lua, sql: &str, bindings: Option<LuaValue>) -> mlua::Resu
     })
 }
 
-/// `knex.batchInsert(table, rows, chunkSize)`.
+/// `knex.batchInsert(table, rows, chunkSize)`, or with a function producing
+/// the rows one by one instead of `rows`.
 pub fn batch_insert(
     lua: &Lua,
     table: String,
-    rows: Table,
+    rows: LuaValue,
     chunk: Option<i64>,
 ) -> mlua::Result<AnyUserData> {
     let chunk_size = match chunk {
@@ -149,12 +153,26 @@ pub fn batch_insert(
             ))
         }
     };
+    let source = match rows {
+        LuaValue::Table(t) => batch::RowSource::Rows(t),
+        LuaValue::Function(f) => batch::RowSource::Producer(f),
+        other => {
+            return Err(usage_error(
+                lua,
+                format!(
+                    "`batchInsert` expects a list of rows or a function returning the next row (nil at the end), got {}",
+                    describe(&other)
+                ),
+            ))
+        }
+    };
     let (used, location) = track(lua);
     lua.create_userdata(BatchInsertValue {
         table,
-        rows,
+        source,
         chunk_size,
         returning: Vec::new(),
+        taken: RefCell::new(None),
         used,
         location,
     })

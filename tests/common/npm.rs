@@ -43,7 +43,11 @@ pub fn packages(name: &str, packages: &[&str]) -> PathBuf {
         let _ = std::fs::rename(&staging, &dir);
     }
     let _ = std::fs::remove_dir_all(&staging);
-    assert!(installed(&dir, &want), "npm packages missing in {}", dir.display());
+    assert!(
+        installed(&dir, &want),
+        "npm packages missing in {}",
+        dir.display()
+    );
     dir
 }
 

@@ -13,8 +13,8 @@ fn clauses(q: &mut Query, into: Clauses) -> &mut Vec<Clause> {
     }
 }
 
-/// Records one chaining call `name(args)` into `q`. `Modify`, `ToSql` and
-/// `Run` do not chain; the builder handles them before coming here.
+/// Records one chaining call `name(args)` into `q`. `Modify`, `ToSql`,
+/// `Run` and `Cursor` do not chain; the builder handles them before coming here.
 pub(super) fn apply(
     lua: &Lua,
     q: &mut Query,
@@ -359,7 +359,7 @@ pub(super) fn apply(
             };
             q.method = Method::ColumnInfo(column);
         }
-        QueryOp::Modify | QueryOp::Clone | QueryOp::ToSql | QueryOp::Run => {
+        QueryOp::Modify | QueryOp::Clone | QueryOp::ToSql | QueryOp::Run | QueryOp::Cursor => {
             return Err(usage_error(lua, format!("`{name}` does not chain")))
         }
     }

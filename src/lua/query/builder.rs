@@ -106,6 +106,7 @@ fn call(
             let raw = raw.map_err(|e| usage_error(lua, e.to_string()))?;
             run_query(lua, raw, &query_method, returning, location)
         }
+        QueryOp::Cursor => cursor::open(lua, ud, args),
         op => {
             // The query is moved out while `apply` runs, so a callback it calls
             // into Lua (a grouped `where`) never meets a borrowed builder.

@@ -21,7 +21,7 @@ pub(super) fn pairs_of(lua: &Lua, t: &Table, method: &str) -> mlua::Result<Vec<(
 }
 
 /// One insert row: (column, value) pairs sorted by column.
-type InsertRow = Vec<(String, Operand)>;
+pub(super) type InsertRow = Vec<(String, Operand)>;
 
 /// Insert rows: one `{ col = value }` table, or a sequence of them. An empty
 /// table inserts nothing (Knex's `insert([])`); `{ {} }` is one row of defaults.
@@ -39,16 +39,28 @@ pub(super) fn rows_of(
             vec![row]
         });
     }
-    let plain = plain_rows(lua, t)?;
-    let mut rows = Vec::with_capacity(len);
-    for (i, row) in plain.into_iter().enumerate() {
+    rows_in(lua, t, 1, len, method)
+}
+
+/// Rows `first..=last` of a sequence of `{ col = value }` tables (a window of
+/// `knex.batchInsert`'s rows, or all of an insert's).
+pub(super) fn rows_in(
+    lua: &Lua,
+    t: &Table,
+    first: usize,
+    last: usize,
+    method: &str,
+) -> mlua::Result<Vec<InsertRow>> {
+    let plain = plain_rows(lua, t, first, last)?;
+    let mut rows = Vec::with_capacity(plain.len());
+    for (i, row) in (first..).zip(plain) {
         if let Some(row) = row {
             rows.push(row);
             continue;
         }
         // Anything else (`knex.null`, tables, raw fragments, bad keys) takes the
         // general path, which also words the errors.
-        match t.raw_get::<LuaValue>(i + 1)? {
+        match t.raw_get::<LuaValue>(i)? {
             LuaValue::Table(row) => rows.push(pairs_of(lua, &row, method)?),
             other => {
                 return Err(usage_error(
@@ -64,29 +76,34 @@ pub(super) fn rows_of(
     Ok(rows)
 }
 
-/// The rows of a sequence whose keys are strings and whose values are strings,
-/// numbers, booleans or `knex.null`, read straight off the Lua stack; `None` for any other
-/// row. Converting a 1,000-row insert through mlua's safe API costs a
+/// Rows `first..=last` of a sequence, those whose keys are strings and whose
+/// values are strings, numbers, booleans or `knex.null` read straight off the
+/// Lua stack; `None` for any other row (and for an index past the end). Converting a 1,000-row insert through mlua's safe API costs a
 /// protected call per row and a registry reference per value, more than the
 /// server takes to insert the rows; this reads them in one protected call.
 /// Values convert exactly as [`to_value`] converts them.
-fn plain_rows(lua: &Lua, t: &Table) -> mlua::Result<Vec<Option<InsertRow>>> {
+fn plain_rows(
+    lua: &Lua,
+    t: &Table,
+    first: usize,
+    last: usize,
+) -> mlua::Result<Vec<Option<InsertRow>>> {
     use mlua::ffi;
     let mut out: Vec<Option<InsertRow>> = Vec::new();
     // SAFETY: `exec_raw` runs the closure in a protected call with the rows table
     // at index 1, `knex.null` at index 2, and room for at least `LUA_MINSTACK` (20) values; the closure
     // pushes at most three (row, key, value) and pops them all. It calls nothing
-    // that can raise a Lua error: raw gets, `lua_next` with keys `lua_next` itself
+    // that can raise a Lua error: raw gets (an index past the end gives nil,
+    // which is no table), `lua_next` with keys `lua_next` itself
     // produced, and `lua_tolstring` only on values that are already strings (so
     // it neither converts nor allocates). Byte slices are copied before the value
     // is popped.
     unsafe {
         let null = crate::lua::value::null_value(lua)?;
         lua.exec_raw::<()>((t, null), |state| {
-            let len = ffi::lua_rawlen(state, 1);
-            out.reserve(len);
+            out.reserve((last + 1).saturating_sub(first));
             let mut width = 4;
-            for i in 1..=len {
+            for i in first..=last {
                 ffi::lua_rawgeti(state, 1, i as ffi::lua_Integer);
                 if ffi::lua_type(state, -1) != ffi::LUA_TTABLE {
                     ffi::lua_pop(state, 1);
@@ -179,7 +196,7 @@ mod tests {
         let knex = crate::lua::knex::create(&lua).expect("knex");
         lua.globals().set("knex", knex).expect("global");
         let rows: Table = lua.load(ROWS).eval().expect("rows");
-        let fast = plain_rows(&lua, &rows).expect("stack reader");
+        let fast = plain_rows(&lua, &rows, 1, 7).expect("stack reader");
         assert_eq!(fast.len(), 7);
         let mut plain = 0;
         for (i, row) in fast.into_iter().enumerate() {
@@ -196,6 +213,11 @@ mod tests {
             }
         }
         assert_eq!(plain, 4, "the first four rows are plain");
+        // A window of rows reads the same rows; indexes past the end are no rows.
+        let window = plain_rows(&lua, &rows, 2, 9).expect("window");
+        let whole = plain_rows(&lua, &rows, 1, 7).expect("stack reader");
+        assert_eq!(window[..6], whole[1..]);
+        assert_eq!(window[6..], [None, None]);
     }
 
     #[test]
