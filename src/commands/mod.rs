@@ -28,6 +28,8 @@ pub struct Global {
 pub struct RunFlags {
     pub dry_run: bool,
     pub ignore_missing: bool,
+    /// `--allow-drift` (rollback/down only).
+    pub allow_drift: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -258,9 +260,16 @@ fn migrate(
     flags: RunFlags,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
+    if flags.allow_drift && settings.protected {
+        return Err(RunnerError::Usage(format!(
+            "environment `{}` is protected: `--allow-drift` is for development only; revert the edit and put the change in a new migration",
+            settings.environment
+        )));
+    }
     let options = RunOptions {
         dry_run: flags.dry_run,
         ignore_missing: flags.ignore_missing,
+        allow_drift: flags.allow_drift,
     };
     let outcome = Migrator::new(settings, db, reporter).run(target, options)?;
     let down = matches!(target, Target::Rollback { .. } | Target::Down(_));
@@ -392,6 +401,7 @@ fn verify(
     let options = RunOptions {
         dry_run: true,
         ignore_missing,
+        allow_drift: false,
     };
     let verified = Migrator::new(settings, db, reporter).verify(options)?;
     let failed: Vec<_> = verified.iter().filter(|v| !v.ok).collect();
