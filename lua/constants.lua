@@ -13,6 +13,10 @@
 -- Conventions: every key equals the name it stands for (`C.tables.users` is
 -- "users", `C.columns.users.email` is "email"), so constants read like the SQL.
 -- Names are snake_case, as PostgreSQL folds unquoted identifiers to lower case.
+--
+-- Editors: each table of columns carries a `---@class VectraColumns.<table>`
+-- line, so LuaLS / emmylua flag a misspelt path (`COL.users.nmae`) as an
+-- undefined field. Give a new table's columns the same line.
 
 ---@class VectraConstants
 local C = {}
@@ -33,6 +37,7 @@ C.tables = {
 ---@class VectraColumns
 C.columns = {
   --- Accounts that can sign in (people, not API clients).
+  ---@class VectraColumns.users
   users = {
     id = "id",
     email = "email", -- stored lower-cased; unique; the login name
@@ -48,6 +53,7 @@ C.columns = {
   },
 
   --- Named sets of permissions; the built-in ones are seeded (`C.enums.user_role`).
+  ---@class VectraColumns.roles
   roles = {
     id = "id",
     name = "name", -- unique, e.g. "admin"
@@ -59,6 +65,7 @@ C.columns = {
   },
 
   --- Which user has which role (many-to-many).
+  ---@class VectraColumns.user_roles
   user_roles = {
     user_id = "user_id",
     role_id = "role_id",
@@ -67,6 +74,7 @@ C.columns = {
   },
 
   --- Typed server settings: `value` overrides `default_value` when not NULL.
+  ---@class VectraColumns.settings
   settings = {
     key = "key", -- primary key, dotted, e.g. "auth.session_ttl_seconds"
     type = "type", -- enum `setting_type`: how to read the jsonb value
@@ -80,6 +88,7 @@ C.columns = {
   },
 
   --- Refresh tokens of signed-in sessions (only a hash is stored).
+  ---@class VectraColumns.refresh_tokens
   refresh_tokens = {
     id = "id",
     user_id = "user_id",
@@ -94,6 +103,7 @@ C.columns = {
   },
 
   --- API keys for machine clients (only a hash is stored).
+  ---@class VectraColumns.api_keys
   api_keys = {
     id = "id",
     user_id = "user_id", -- the owner; the key acts with at most the owner's roles
@@ -109,6 +119,7 @@ C.columns = {
   },
 
   --- Append-only record of security-relevant actions.
+  ---@class VectraColumns.audit_log
   audit_log = {
     id = "id",
     actor_type = "actor_type", -- enum `audit_actor_type`
@@ -125,6 +136,7 @@ C.columns = {
 }
 
 --- Names of the native PostgreSQL enum types (`CREATE TYPE ... AS ENUM`).
+---@class VectraTypes
 C.types = {
   user_status = "user_status",
   setting_type = "setting_type",
