@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::runner::migrator::AppliedState;
 use crate::runner::{Direction, Observer};
 use crate::sql::Value;
 
@@ -60,6 +61,25 @@ impl Reporter {
         if self.human() {
             self.print(|| anstream::println!("{GREEN}{text}{GREEN:#}"));
         }
+    }
+
+    /// One applied migration of `migrate:status`, with its checksum state
+    /// (drifted and missing in red, so they stand out on a terminal).
+    pub fn applied_row(&self, name: &str, batch: i64, time: &str, state: AppliedState) {
+        let (style, text) = match state {
+            AppliedState::Ok => (GREEN, "checksum ok"),
+            AppliedState::Adopted => (DIM, "no checksum (recorded by Knex)"),
+            AppliedState::Drifted => (RED, "DRIFTED: file changed since it ran"),
+            AppliedState::Missing => (RED, "MISSING: no file"),
+        };
+        self.line(&format!(
+            "{name}  batch {batch}  {time}  {style}{text}{style:#}"
+        ));
+    }
+
+    /// One pending migration of `migrate:status`.
+    pub fn pending_row(&self, name: &str) {
+        self.line(&format!("{YELLOW}{name}{YELLOW:#}"));
     }
 
     fn print(&self, f: impl FnOnce()) {

@@ -76,7 +76,10 @@ fn specific_accepts_a_path_to_the_seed() {
     .says(&["Ran 2 seed files"]);
     assert_eq!(log(&db), vec!["02_settings", "01_roles", "03_users"]);
     // A path to a file that is not a seed of the project is not taken for its name.
-    p.file("elsewhere/01_roles.lua", "return { seed = function() end }\n");
+    p.file(
+        "elsewhere/01_roles.lua",
+        "return { seed = function() end }\n",
+    );
     p.run(&["seed:run", "--specific", "elsewhere/01_roles.lua"])
         .code(2)
         .says(&["elsewhere/01_roles.lua", "does not exist"]);

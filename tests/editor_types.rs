@@ -156,7 +156,12 @@ fn a_file_made_from_the_templates_gets_one_diagnostic_per_mistake() {
     for (code, line) in fill(&p, &rel, "  up = function(knex)", MIGRATION_BODY) {
         expected.insert((migration.clone(), line, code));
     }
-    for (code, line) in fill(&p, "seeds/widgets.lua", "  seed = function(knex)", SEED_BODY) {
+    for (code, line) in fill(
+        &p,
+        "seeds/widgets.lua",
+        "  seed = function(knex)",
+        SEED_BODY,
+    ) {
         expected.insert(("widgets.lua".to_string(), line, code));
     }
     let found: BTreeSet<(String, usize, String)> = diagnostics(p.root(), "")
@@ -166,7 +171,13 @@ fn a_file_made_from_the_templates_gets_one_diagnostic_per_mistake() {
             (file, line, code)
         })
         .collect();
-    assert_eq!(found, expected, "\nmigration:\n{}\nseed:\n{}", p.read(&rel), p.read("seeds/widgets.lua"));
+    assert_eq!(
+        found,
+        expected,
+        "\nmigration:\n{}\nseed:\n{}",
+        p.read(&rel),
+        p.read("seeds/widgets.lua")
+    );
 }
 
 #[test]
@@ -180,8 +191,5 @@ fn without_the_template_annotation_knex_is_untyped() {
     p.file(&rel, &p.read(&rel).replace("  ---@param knex Knex\n", ""));
     let expected = fill(&p, &rel, "  up = function(knex)", MIGRATION_BODY);
     let found = diagnostics(p.root(), "");
-    assert!(
-        found.len() < expected.len(),
-        "{found:#?}"
-    );
+    assert!(found.len() < expected.len(), "{found:#?}");
 }

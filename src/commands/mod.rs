@@ -317,18 +317,12 @@ fn status(
             status.applied.len()
         ));
         for a in &status.applied {
-            let note = match a.state {
-                AppliedState::Ok => String::new(),
-                AppliedState::Adopted => "  (no checksum: recorded by Knex)".into(),
-                AppliedState::Drifted => "  DRIFTED: file changed since it ran".into(),
-                AppliedState::Missing => "  MISSING: no file".into(),
-            };
-            reporter.line(&format!(
-                "{}  batch {}  {}{note}",
-                a.row.name,
+            reporter.applied_row(
+                &a.row.name,
                 a.row.batch,
-                a.row.migration_time.as_deref().unwrap_or("-")
-            ));
+                a.row.migration_time.as_deref().unwrap_or("-"),
+                a.state,
+            );
         }
     }
     if status.pending.is_empty() {
@@ -339,8 +333,14 @@ fn status(
             status.pending.len()
         ));
         for p in &status.pending {
-            reporter.line(p);
+            reporter.pending_row(p);
         }
+        reporter.line("Run `vectra-db migrate:latest` to apply them.");
+    }
+    if !drifted.is_empty() {
+        reporter.line(
+            "Drifted files changed after they ran: revert the edit and put the change in a new migration (while developing: `migrate:rollback --allow-drift`, then `migrate:latest`).",
+        );
     }
     let up_to_date = status.pending.is_empty() && drifted.is_empty() && missing.is_empty();
     let code = if check && !up_to_date { 3 } else { 0 };
