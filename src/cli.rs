@@ -27,9 +27,9 @@ pub struct Cli {
     /// Connection URL or libpq `key=value` string; overrides the config's `connection`.
     #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Show every SQL statement sent.
-    #[arg(short, long, global = true, conflicts_with = "quiet")]
-    pub verbose: bool,
+    /// Show every SQL statement sent (long ones shortened, with their row count); `-vv` in full.
+    #[arg(short, long, global = true, conflicts_with = "quiet", action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Print only errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -176,7 +176,8 @@ impl Cli {
             },
             json: self.json,
             quiet: self.quiet,
-            verbose: self.verbose,
+            verbose: self.verbose > 0,
+            full_statements: self.verbose > 1,
         };
         let run = |f: RunFlags| crate::commands::RunFlags {
             dry_run: f.dry_run,

@@ -331,3 +331,46 @@ fn status_shows_the_checksum_state_per_row_in_colour_and_a_hint() {
         line("003_c.lua")
     );
 }
+
+// Issue 12 item 4: `-v` shortens a long statement to a true prefix and says
+// how many rows it carries; `-vv` prints it whole.
+#[test]
+fn verbose_shortens_long_statements_and_vv_prints_them_whole() {
+    let db = TestDb::new("verbose_long");
+    let p = Project::new(&db);
+    p.migration(
+        "001_rows",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table t (id integer, name text)\")\n    local rows = {}\n    for i = 1, 500 do rows[i] = { id = i, name = \"row \" .. i } end\n    knex(\"t\"):insert(rows):run()\n  end,\n  down = function(knex)\n    knex.schema:raw(\"drop table t\")\n  end,\n}\n",
+    );
+    let short = p.run(&["-v", "migrate:latest"]);
+    short.ok();
+    let line = short
+        .stdout
+        .lines()
+        .find(|l| l.contains("insert into \"t\""))
+        .unwrap_or_else(|| panic!("no insert in:\n{}", short.stdout))
+        .to_string();
+    assert!(line.len() < 800, "not shortened: {} characters", line.len());
+    assert!(
+        line.contains("insert into \"t\" (\"id\", \"name\") values ("),
+        "{line}"
+    );
+    assert!(line.contains("500 rows, 1000 values"), "{line}");
+    assert!(line.contains("-vv"), "{line}");
+    assert!(line.contains("… 990 more"), "{line}");
+
+    p.run(&["migrate:rollback"]).ok();
+    let full = p.run(&["-vv", "migrate:latest"]);
+    full.ok();
+    let line = full
+        .stdout
+        .lines()
+        .find(|l| l.contains("insert into \"t\""))
+        .expect("the insert")
+        .to_string();
+    assert!(
+        line.contains("'row 500'") && !line.contains("-vv"),
+        "{}",
+        &line[..200]
+    );
+}

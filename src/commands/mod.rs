@@ -22,6 +22,8 @@ pub struct Global {
     pub json: bool,
     pub quiet: bool,
     pub verbose: bool,
+    /// `-vv`: print long statements in full (`-v` shortens them).
+    pub full_statements: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -240,6 +242,7 @@ fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<Shared
     if global.verbose || dry_run {
         db.set_log(Some(Box::new(StatementPrinter {
             to_stderr: global.json,
+            full: global.full_statements,
         })));
     }
     Ok(db.into_shared())
