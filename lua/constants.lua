@@ -8,6 +8,7 @@
 --   local C = require("constants")
 --   local T, COL, V = C.tables, C.columns, C.values
 --   knex(T.users):where(COL.users.email, email):first(COL.users.id):run()
+--   knex(T.users):join(T.user_roles, C.qualified(T.user_roles, COL.user_roles.user_id), C.qualified(T.users, COL.users.id))
 --   t:enu(COL.users.status, C.enums.user_status, { useNative = true, enumName = C.types.user_status })
 --
 -- Conventions: every key equals the name it stands for (`C.tables.users` is
@@ -183,6 +184,19 @@ for enum_name, list in pairs(C.enums) do
     keyed[value] = value
   end
   C.values[enum_name] = keyed
+end
+
+--- `"table.column"` from constants, for a qualified column in a join, a select
+--- or a where: `C.qualified(T.users, COL.users.id)` is "users.id". Both parts
+--- stay constants (checked by `vectra-db lint` and the editor).
+---@param table_name string
+---@param column string
+---@return string
+function C.qualified(table_name, column)
+  if table_name == nil or column == nil then
+    error("C.qualified(table, column): a part is nil (misspelt constant?)", 2)
+  end
+  return table_name .. "." .. column
 end
 
 return C

@@ -607,3 +607,56 @@ fn lint_directories_finds_files_and_constants_like_the_runner() {
 /// Which arguments are names, read from the API catalogue (issue 8).
 #[path = "lint/names.rs"]
 mod names;
+
+// ---------------------------------------------------------------- qualified names (issue 12)
+
+#[test]
+fn qualified_names_from_constants_are_short_and_the_lint_suggests_them() {
+    let c = Constants::load(&repo().join("lua/constants.lua")).expect("constants");
+    let src = r#"-- Purpose: joins users to their roles by qualified names.
+local C = require("constants")
+local T, COL = C.tables, C.columns
+return {
+  seed = function(knex)
+    knex(T.users):join(T.user_roles, "user_roles.user_id", "users.id"):run()
+    knex(T.users):join(T.user_roles, C.qualified(T.user_roles, COL.user_roles.user_id), C.qualified(T.users, COL.users.id)):run()
+    knex(T.users):select(C.qualified(T.users, COL.users.emial)):run()
+  end,
+}
+"#;
+    let findings = lint_source("s.lua", src, TargetKind::Seed, &c);
+    let lines: Vec<(usize, Rule)> = findings.iter().map(|f| (f.line, f.rule)).collect();
+    assert_eq!(
+        lines,
+        vec![
+            (6, Rule::LiteralColumnName),
+            (6, Rule::LiteralColumnName),
+            (8, Rule::UnknownConstant)
+        ],
+        "{}",
+        show(&findings)
+    );
+    assert!(
+        findings[1]
+            .message
+            .contains("use `C.qualified(C.tables.users, C.columns.users.id)`"),
+        "{}",
+        findings[1].message
+    );
+    // And it evaluates to the qualified name; a nil part is an error at the caller.
+    let lua = mlua::Lua::new();
+    let dir = repo().join("lua");
+    let v: String = lua
+        .load(format!(
+            "package.path = '{}/?.lua'\nlocal C = require('constants')\nreturn C.qualified(C.tables.users, C.columns.users.id)",
+            dir.display()
+        ))
+        .eval()
+        .expect("evaluate");
+    assert_eq!(v, "users.id");
+    let err = lua
+        .load("local C = require('constants')\nreturn C.qualified(C.tables.users, C.columns.users.nope)")
+        .eval::<String>()
+        .expect_err("nil part");
+    assert!(err.to_string().contains("misspelt constant"), "{err}");
+}

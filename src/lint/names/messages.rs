@@ -10,6 +10,9 @@ use super::syntax::{arg_name, arg_string, arg_table, split_alias, token_text, Ar
 use super::NameIssue;
 use crate::lint::{Constants, Rule};
 
+/// `C.qualified(table, column)` in `lua/constants.lua`: `"table.column"` from constants.
+const QUALIFIED: &str = "qualified";
+
 /// How a `"table.column"` literal is better written.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Spelling {
@@ -215,6 +218,11 @@ impl Reporter<'_> {
             (Some(tk), Some(col)) if spelling == Spelling::Reference => format!(
                 "\"{text}\" spells a table and a column as a literal; use \
                  `:references({col}):inTable(C.tables.{tk})`"
+            ),
+            // The constants module's own helper when it has one (ours does).
+            (Some(tk), Some(col)) if self.constants.root().contains_key(QUALIFIED) => format!(
+                "\"{text}\" spells a table and a column as a literal; use \
+                 `C.{QUALIFIED}(C.tables.{tk}, {col})`"
             ),
             (Some(tk), Some(col)) => format!(
                 "\"{text}\" spells a table and a column as a literal; use \
