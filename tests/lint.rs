@@ -660,3 +660,57 @@ return {
         .expect_err("nil part");
     assert!(err.to_string().contains("misspelt constant"), "{err}");
 }
+
+// ---------------------------------------------------------------- `??` bindings and alias tables (issue 12)
+
+#[test]
+fn names_bound_to_identifier_placeholders_and_in_alias_tables_are_found() {
+    let c = Constants::load(&fixtures().join("lua/constants.lua")).expect("constants");
+    let src = r#"-- Purpose: exercises raw bindings and select aliases.
+return {
+  seed = function(knex)
+    knex.raw("select ?? from ?? where ?? = ?", { "email", "users", "id", "users" }):run()
+    knex.raw("create index ?? on ?? (??)", { "users_email_idx", C.tables.users, C.columns.users.email }):run()
+    knex.raw("truncate ??", "roles"):run()
+    knex(C.tables.users):whereRaw("?? = ?", { "email", "plain value" }):run()
+    knex.raw("select '??', ?", { "not a placeholder" }):run()
+    knex.schema:raw("drop table if exists ??", { "roles" })
+    knex(C.tables.users):select({ n = "email" }):count({ c = "id" }):run()
+    knex(C.tables.users):orderBy({ { column = C.columns.users.email, order = "desc" } }):run()
+    knex.raw("select ?? from ??", { C.columns.users.email, C.tables.users }):run()
+  end,
+}
+"#;
+    let findings = lint_source("s.lua", src, TargetKind::Seed, &c);
+    let found: Vec<(usize, Rule, String)> = findings
+        .iter()
+        .map(|f| {
+            let line = src.lines().nth(f.line - 1).unwrap_or_default();
+            let text: String = line[f.column - 1..]
+                .chars()
+                .skip(1)
+                .take_while(|ch| *ch != '"')
+                .collect();
+            (f.line, f.rule, text)
+        })
+        .collect();
+    let expected: Vec<(usize, Rule, String)> = [
+        (4, Rule::LiteralColumnName, "email"),
+        (4, Rule::LiteralTableName, "users"),
+        (4, Rule::LiteralColumnName, "id"),
+        (6, Rule::LiteralTableName, "roles"),
+        (7, Rule::LiteralColumnName, "email"),
+        (9, Rule::LiteralTableName, "roles"),
+        (10, Rule::LiteralColumnName, "email"),
+        (10, Rule::LiteralColumnName, "id"),
+    ]
+    .into_iter()
+    .map(|(l, r, s)| (l, r, s.to_string()))
+    .collect();
+    assert_eq!(found, expected, "{}", show(&findings));
+    assert!(
+        findings[0].message.contains("C.columns.users.email"),
+        "{}",
+        findings[0].message
+    );
+}

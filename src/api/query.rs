@@ -11,6 +11,8 @@ const COLUMNS: &[Role] = &[Columns];
 const COLUMN_ARG: &[Role] = &[Column];
 const ROW_OR_COLUMN: &[Role] = &[RowOrColumn];
 const OTHER: &[Role] = &[Other];
+/// SQL text, then its bindings (`??` ones are names).
+const SQL_BINDINGS: &[Role] = &[Other, Bindings];
 
 /// Where a `where…`-style condition goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -447,8 +449,8 @@ pub static QUERY: &[Method<QueryOp>] = {
             OTHER,
         )
         .callback(QueryB),
-        m("whereRaw", Raw { or: false, into: W }, OTHER).starter(),
-        m("orWhereRaw", Raw { or: true, into: W }, OTHER),
+        m("whereRaw", Raw { or: false, into: W }, SQL_BINDINGS).starter(),
+        m("orWhereRaw", Raw { or: true, into: W }, SQL_BINDINGS),
         m("whereColumn", WhereColumn { or: false }, &[ColumnPair]),
         m("orWhereColumn", WhereColumn { or: true }, &[ColumnPair]),
         m("whereJsonPath", JsonPath, COLUMN_ARG),
@@ -509,15 +511,15 @@ pub static QUERY: &[Method<QueryOp>] = {
             &[OtherTable, ColumnPair],
         )
         .callback(JoinB),
-        m("joinRaw", JoinRaw, OTHER),
+        m("joinRaw", JoinRaw, SQL_BINDINGS),
         m("orderBy", OrderBy, ROW_OR_COLUMN),
-        m("orderByRaw", OrderByRaw, OTHER),
+        m("orderByRaw", OrderByRaw, SQL_BINDINGS),
         m("groupBy", GroupBy, COLUMNS),
-        m("groupByRaw", GroupByRaw, OTHER),
+        m("groupByRaw", GroupByRaw, SQL_BINDINGS),
         m("having", Having { or: false }, ROW_OR_COLUMN).callback(QueryB),
         m("orHaving", Having { or: true }, ROW_OR_COLUMN).callback(QueryB),
-        m("havingRaw", Raw { or: false, into: H }, OTHER),
-        m("orHavingRaw", Raw { or: true, into: H }, OTHER),
+        m("havingRaw", Raw { or: false, into: H }, SQL_BINDINGS),
+        m("orHavingRaw", Raw { or: true, into: H }, SQL_BINDINGS),
         m(
             "havingIn",
             In {
