@@ -99,6 +99,10 @@ const SEED_BODY: &[(&str, Option<&str>)] = &[
     ("    knex(T.roles):where(COL.roles.name, \"x\"):update({ [COL.roles.description] = \"y\" })", Some("discard-returns")),
     ("    local r = knex(T.roles):first(COL.roles.idd):run()", Some("undefined-field")),
     ("    print(r)", None),
+    // `require("vectra")` is typed too (lua/types/vectra.lua).
+    ("    local vectra = require(\"vectra\")", None),
+    ("    print(vectra.sha256(\"x\"), vectra.json.encode({ 1 }))", None),
+    ("    print(vectra.uuid8())", Some("undefined-field")),
 ];
 
 /// A project with this repository's `lua/` and `.luarc.json`.
