@@ -342,14 +342,16 @@ fn verbose_shortens_long_statements_and_vv_prints_them_whole() {
         "001_rows",
         "return {\n  up = function(knex)\n    knex.schema:raw(\"create table t (id integer, name text)\")\n    local rows = {}\n    for i = 1, 500 do rows[i] = { id = i, name = \"row \" .. i } end\n    knex(\"t\"):insert(rows):run()\n  end,\n  down = function(knex)\n    knex.schema:raw(\"drop table t\")\n  end,\n}\n",
     );
-    let short = p.run(&["-v", "migrate:latest"]);
-    short.ok();
-    let line = short
-        .stdout
-        .lines()
-        .find(|l| l.contains("insert into \"t\""))
-        .unwrap_or_else(|| panic!("no insert in:\n{}", short.stdout))
-        .to_string();
+    let insert_line = |args: &[&str]| {
+        let out = p.run(args);
+        out.ok();
+        out.stdout
+            .lines()
+            .find(|l| l.contains("insert into \"t\""))
+            .unwrap_or_else(|| panic!("no insert in:\n{}", out.stdout))
+            .to_string()
+    };
+    let line = insert_line(&["-v", "migrate:latest"]);
     assert!(line.len() < 800, "not shortened: {} characters", line.len());
     assert!(
         line.contains("insert into \"t\" (\"id\", \"name\") values ("),
@@ -360,14 +362,7 @@ fn verbose_shortens_long_statements_and_vv_prints_them_whole() {
     assert!(line.contains("… 990 more"), "{line}");
 
     p.run(&["migrate:rollback"]).ok();
-    let full = p.run(&["-vv", "migrate:latest"]);
-    full.ok();
-    let line = full
-        .stdout
-        .lines()
-        .find(|l| l.contains("insert into \"t\""))
-        .expect("the insert")
-        .to_string();
+    let line = insert_line(&["-vv", "migrate:latest"]);
     assert!(
         line.contains("'row 500'") && !line.contains("-vv"),
         "{}",

@@ -298,6 +298,16 @@ fn syntax_errors_and_unreadable_files_are_findings_not_panics() {
     assert!(findings[0].message.starts_with("not valid Lua 5.4"));
 }
 
+/// The text of the string literal (or `name = …` key) a finding points at.
+fn literal_at(src: &str, f: &Finding) -> String {
+    let line = src.lines().nth(f.line - 1).unwrap_or_default();
+    line[f.column - 1..]
+        .chars()
+        .skip(1)
+        .take_while(|ch| *ch != '"' && *ch != ' ')
+        .collect()
+}
+
 #[test]
 fn query_builder_literals_are_found_in_every_documented_position() {
     let c = Constants::load(&fixtures().join("lua/constants.lua")).expect("constants");
@@ -314,15 +324,7 @@ return {
     let findings = lint_source("s.lua", src, TargetKind::Seed, &c);
     let literals: Vec<(usize, String)> = findings
         .iter()
-        .map(|f| {
-            let line = src.lines().nth(f.line - 1).unwrap_or_default();
-            let text: String = line[f.column - 1..]
-                .chars()
-                .skip(1)
-                .take_while(|ch| *ch != '"' && *ch != ' ')
-                .collect();
-            (f.line, text)
-        })
+        .map(|f| (f.line, literal_at(src, f)))
         .collect();
     let expected: Vec<(usize, &str)> = vec![
         (4, "roles"),
@@ -684,15 +686,7 @@ return {
     let findings = lint_source("s.lua", src, TargetKind::Seed, &c);
     let found: Vec<(usize, Rule, String)> = findings
         .iter()
-        .map(|f| {
-            let line = src.lines().nth(f.line - 1).unwrap_or_default();
-            let text: String = line[f.column - 1..]
-                .chars()
-                .skip(1)
-                .take_while(|ch| *ch != '"')
-                .collect();
-            (f.line, f.rule, text)
-        })
+        .map(|f| (f.line, f.rule, literal_at(src, f)))
         .collect();
     let expected: Vec<(usize, Rule, String)> = [
         (4, Rule::LiteralColumnName, "email"),
