@@ -80,6 +80,37 @@ fn the_docs_examples_get_no_diagnostic() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// Whole-file Lua examples (a fenced block with a top-level `return {`) of the
+/// README and docs/lua-api/ (the porting guide's blocks are the files of
+/// docs/examples/, checked above in their own workspace).
+#[test]
+fn the_whole_file_examples_of_the_docs_get_no_diagnostic() {
+    let p = project();
+    let mut docs = vec![root().join("README.md")];
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(root().join("docs/lua-api"))
+        .expect("docs/lua-api")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    docs.extend(pages);
+    let mut written = 0;
+    for doc in &docs {
+        let text = std::fs::read_to_string(doc).expect("read doc");
+        for block in text.split("```lua\n").skip(1) {
+            let block = block.split("```").next().unwrap_or_default();
+            if block.lines().any(|l| l.starts_with("return {")) {
+                written += 1;
+                let stem = doc.file_stem().unwrap_or_default().to_string_lossy();
+                p.file(&format!("migrations/{written:02}_{stem}.lua"), block);
+            }
+        }
+    }
+    assert!(written >= 3, "only {written} whole-file examples found");
+    let found = diagnostics(p.root(), "");
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 /// Lines put into a file made from the template, each with the diagnostic
 /// code it must get (`None`: none).
 const MIGRATION_BODY: &[(&str, Option<&str>)] = &[
