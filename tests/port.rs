@@ -427,9 +427,9 @@ fn the_guide_originals_port_to_what_knex_runs() {
     port(&p, &[&migrations, &seeds])
         .ok()
         .says(&["Ported 2 files"]);
-    let up = p.run(&["-v", "migrate:latest"]);
+    let up = p.run(&["-vv", "migrate:latest"]);
     up.ok();
-    let seeded = p.run(&["-v", "seed:run"]);
+    let seeded = p.run(&["-vv", "seed:run"]);
     seeded.ok().says(&["demo project 1 has 2 open tasks"]);
     let ours = [
         statements(&up.stdout, None),
@@ -488,9 +488,9 @@ fn the_corpus_ports_without_todo_and_runs_like_knex() {
     assert!(raw.contains("local rows = knex.raw("), "{raw}");
     assert!(raw.contains("count.rows[1].n"), "{raw}");
 
-    let up = p.run(&["-v", "migrate:latest"]);
+    let up = p.run(&["-vv", "migrate:latest"]);
     up.ok();
-    let seeded = p.run(&["-v", "seed:run"]);
+    let seeded = p.run(&["-vv", "seed:run"]);
     seeded
         .ok()
         .says(&[&format!("Ran {} seed files", count_files(&seeds))]);

@@ -47,7 +47,7 @@ function KnexRef:withSchema(schema) end
 ---The `knex` module. Call it to start a query: `knex("users"):where("id", 1):first():run()`.
 ---@class Knex
 ---@overload fun(table?: KnexSource): QueryBuilder
----@field schema SchemaBuilder Schema statements; they run when called.
+---@field schema knex.SchemaBuilder Schema statements; they run when called.
 ---@field null KnexNull SQL NULL.
 ---@field fn KnexFn SQL functions: `knex.fn.now()`, `knex.fn.uuid()`.
 ---@field client { config: { client: "pg" } } The dialect, for ported `if knex.client.config.client == "pg"` branches.
@@ -58,6 +58,7 @@ local knex = {}
 ---@param sql string
 ---@param bindings? KnexValue[]|table<string, KnexValue>|KnexValue
 ---@return RawQuery
+---@nodiscard
 function knex.raw(sql, bindings) end
 
 ---Inserts many rows in chunks (default 1000) inside the current transaction;
@@ -68,6 +69,7 @@ function knex.raw(sql, bindings) end
 ---@param rows table<string, KnexValue>[]|fun(): table<string, KnexValue>|nil
 ---@param chunkSize? integer
 ---@return BatchInsert
+---@nodiscard
 function knex.batchInsert(table, rows, chunkSize) end
 
 ---Runs `fn(trx)` in a savepoint: an error inside rolls back to it and is re-raised.
@@ -80,18 +82,22 @@ function knex.transaction(fn) end
 ---Starts a query with a select list: `knex.select("id"):from("users")`.
 ---@param ... KnexColumns|table<string, string>|RawQuery|KnexRef|QueryBuilder
 ---@return QueryBuilder
+---@nodiscard
 function knex.select(...) end
 
 ---@param source KnexSource
 ---@return QueryBuilder
+---@nodiscard
 function knex.from(source) end
 
 ---@param table string
 ---@return QueryBuilder
+---@nodiscard
 function knex.table(table) end
 
 ---@param table string
 ---@return QueryBuilder
+---@nodiscard
 function knex.into(table) end
 
 ---Starts a query with a CTE: `knex.with("w", knex("users")):select("*"):from("w")`.
@@ -99,40 +105,53 @@ function knex.into(table) end
 ---@param columnsOrQuery string[]|QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
 ---@param query? QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
 ---@return QueryBuilder
+---@nodiscard
 function knex.with(name, columnsOrQuery, query) end
 
 ---@param name string
 ---@param columnsOrQuery string[]|QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
 ---@param query? QueryBuilder|RawQuery|fun(q: QueryBuilder)|string
 ---@return QueryBuilder
+---@nodiscard
 function knex.withRecursive(name, columnsOrQuery, query) end
 
 ---@param schema string
 ---@return QueryBuilder
+---@nodiscard
 function knex.withSchema(schema) end
 
 ---Where-only queries, as Knex's index predicates take them:
 ---`t:index({ "a" }, "ix_a", { predicate = knex.whereNotNull("a") })`.
 ---Each starts a query and calls the method of the same name on it.
 ---@return QueryBuilder
+---@nodiscard
 function knex.where(...) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereNot(...) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereNull(column) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereNotNull(column) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereIn(column, values) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereNotIn(column, values) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereBetween(column, range) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereLike(column, pattern) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereILike(column, pattern) end
 ---@return QueryBuilder
+---@nodiscard
 function knex.whereRaw(sql, bindings) end
 
 ---Every other query method also starts a query, as in Knex: `knex.NAME(...)`
@@ -432,6 +451,7 @@ function knex.clone(...) end
 
 ---An empty query (same as `knex()`).
 ---@return QueryBuilder
+---@nodiscard
 function knex.queryBuilder() end
 
 ---@param column string
@@ -465,6 +485,7 @@ local BatchInsert = {}
 
 ---@param columns KnexColumns
 ---@return BatchInsert
+---@nodiscard
 function BatchInsert:returning(columns) end
 
 ---Runs it; returns the number of rows inserted, or the returned rows.
@@ -556,27 +577,37 @@ function QueryBuilder:distinctOn(...) end
 ---`limit 1`; `:run()` returns one row or nil.
 ---@param ... KnexColumns
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:first(...) end
 ---`:run()` returns an array of the column's values.
 ---@param column string
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:pluck(column) end
 ---@param column? string|table<string, string>|RawQuery  `"id as n"` or `{ n = "id" }` alias the result
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:count(column) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:countDistinct(column) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:min(column) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:max(column) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:sum(column) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:sumDistinct(column) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:avg(column) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:avgDistinct(column) end
 ---@param source KnexSource
 ---@return QueryBuilder
@@ -758,45 +789,58 @@ function QueryBuilder:offset(n) end
 ---@param data table<string, KnexValue>|table<string, KnexValue>[]|QueryBuilder
 ---@param returning? KnexColumns
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:insert(data, returning) end
 ---`update({ col = value })` or `update(col, value)`.
 ---@param data table<string, KnexValue>|string
 ---@param value? KnexValue
 ---@param returning? KnexColumns
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:update(data, value, returning) end
 ---@param returning? KnexColumns
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:del(returning) end
 ---@param returning? KnexColumns
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:delete(returning) end
 ---`truncate "t" restart identity`.
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:truncate() end
 ---@param columns KnexColumns
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:returning(columns) end
 ---@param target? KnexColumns|RawQuery
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:onConflict(target) end
 ---No argument: every inserted column; a list: those columns; a table: those values.
 ---@param update? string[]|table<string, KnexValue>
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:merge(update) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:ignore() end
 ---@param column string|table<string, number>
 ---@param amount? number
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:increment(column, amount) end
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:decrement(column, amount) end
 ---@param table string
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:updateFrom(table) end
 ---Not supported on PostgreSQL (as in Knex): raises an error naming `onConflict():merge()`.
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:upsert(data) end
 
 ---@param name string
@@ -855,10 +899,12 @@ function QueryBuilder:transacting(trx) end
 ---@param path string
 ---@param alias? string
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:jsonExtract(column, path, alias) end
 ---`:run()` returns `{ [column] = { type, maxLength, nullable, defaultValue } }`, or one entry.
 ---@param column? string
 ---@return QueryBuilder
+---@nodiscard
 function QueryBuilder:columnInfo(column) end
 
 ---Iterates a select `size` rows at a time (default 1000) through a server-side cursor in

@@ -9,6 +9,8 @@ use super::Role::*;
 use super::{m, Method, Role};
 
 const OTHER: &[Role] = &[Other];
+/// SQL text, then its bindings (`??` ones are names).
+const SQL_BINDINGS: &[Role] = &[Other, Bindings];
 const NONE: &[Role] = &[];
 
 /// What a function of the `knex` module does.
@@ -27,7 +29,7 @@ pub enum KnexOp {
 pub static KNEX: &[Method<KnexOp>] = {
     use KnexOp::*;
     &[
-        m("raw", Raw, OTHER).returns(To(RawB)),
+        m("raw", Raw, SQL_BINDINGS).returns(To(RawB)),
         m("batchInsert", BatchInsert, &[Table, Rows]).returns(To(super::Builder::BatchInsert)),
         m("transaction", Transaction, NONE)
             .callback(Knex)

@@ -187,6 +187,9 @@ pub enum Role {
     /// The rest: column, optional operator, column (`join(t, a, op, b)`,
     /// `whereColumn`, `on`): the first and the last are columns.
     ColumnPair,
+    /// The bindings of the SQL text just before it (`knex.raw(sql, bindings)`):
+    /// values, except that those bound to `??` are identifiers (tables or columns).
+    Bindings,
     /// Not a name: a value, SQL text, an option table, a constraint name, a callback.
     Other,
 }

@@ -11,6 +11,8 @@ const COLUMNS: &[Role] = &[Columns];
 const COLUMN_ARG: &[Role] = &[Column];
 const ROW_OR_COLUMN: &[Role] = &[RowOrColumn];
 const OTHER: &[Role] = &[Other];
+/// SQL text, then its bindings (`??` ones are names).
+const SQL_BINDINGS: &[Role] = &[Other, Bindings];
 
 /// Where a `where…`-style condition goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +175,7 @@ pub static QUERY: &[Method<QueryOp>] = {
         m("from", From, &[Table]),
         m("into", From, &[Table]),
         m("table", From, &[Table]),
-        m("fromRaw", FromRaw, OTHER),
+        m("fromRaw", FromRaw, SQL_BINDINGS),
         m("withSchema", WithSchema, OTHER),
         m("as", As, OTHER),
         m("where", Where { or: false, not: false }, ROW_OR_COLUMN).callback(QueryB),
@@ -206,9 +208,9 @@ pub static QUERY: &[Method<QueryOp>] = {
         m("orWhereExists", Exists { or: true, not: false, into: W }, OTHER).callback(QueryB),
         m("whereNotExists", Exists { or: false, not: true, into: W }, OTHER).callback(QueryB),
         m("orWhereNotExists", Exists { or: true, not: true, into: W }, OTHER).callback(QueryB),
-        m("whereRaw", Raw { or: false, into: W }, OTHER),
-        m("andWhereRaw", Raw { or: false, into: W }, OTHER),
-        m("orWhereRaw", Raw { or: true, into: W }, OTHER),
+        m("whereRaw", Raw { or: false, into: W }, SQL_BINDINGS),
+        m("andWhereRaw", Raw { or: false, into: W }, SQL_BINDINGS),
+        m("orWhereRaw", Raw { or: true, into: W }, SQL_BINDINGS),
         m("whereColumn", WhereColumn { or: false, not: false }, &[ColumnPair]),
         m("andWhereColumn", WhereColumn { or: false, not: false }, &[ColumnPair]),
         m("orWhereColumn", WhereColumn { or: true, not: false }, &[ColumnPair]),
@@ -244,16 +246,16 @@ pub static QUERY: &[Method<QueryOp>] = {
         m("rightOuterJoin", Join { kind: "right outer join" }, &[OtherTable, ColumnPair]).callback(JoinB),
         m("fullOuterJoin", Join { kind: "full outer join" }, &[OtherTable, ColumnPair]).callback(JoinB),
         m("crossJoin", Join { kind: "cross join" }, &[OtherTable, ColumnPair]).callback(JoinB),
-        m("joinRaw", JoinRaw, OTHER),
+        m("joinRaw", JoinRaw, SQL_BINDINGS),
         m("orderBy", OrderBy, ROW_OR_COLUMN),
-        m("orderByRaw", OrderByRaw, OTHER),
+        m("orderByRaw", OrderByRaw, SQL_BINDINGS),
         m("groupBy", GroupBy, COLUMNS),
-        m("groupByRaw", GroupByRaw, OTHER),
+        m("groupByRaw", GroupByRaw, SQL_BINDINGS),
         m("having", Having { or: false }, ROW_OR_COLUMN).callback(QueryB),
         m("andHaving", Having { or: false }, ROW_OR_COLUMN).callback(QueryB),
         m("orHaving", Having { or: true }, ROW_OR_COLUMN).callback(QueryB),
-        m("havingRaw", Raw { or: false, into: H }, OTHER),
-        m("orHavingRaw", Raw { or: true, into: H }, OTHER),
+        m("havingRaw", Raw { or: false, into: H }, SQL_BINDINGS),
+        m("orHavingRaw", Raw { or: true, into: H }, SQL_BINDINGS),
         m("havingIn", In { or: false, not: false, into: H }, ROW_OR_COLUMN),
         m("andHavingIn", In { or: false, not: false, into: H }, ROW_OR_COLUMN),
         m("orHavingIn", In { or: true, not: false, into: H }, ROW_OR_COLUMN),

@@ -12,6 +12,8 @@ const TWO_TABLES: &[Role] = &[Table, OtherTable];
 const COLUMN_ARG: &[Role] = &[Column];
 const COLUMNS: &[Role] = &[Columns];
 const OTHER: &[Role] = &[Other];
+/// SQL text, then its bindings (`??` ones are names).
+const SQL_BINDINGS: &[Role] = &[Other, Bindings];
 
 /// What a `knex.schema` method does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +174,7 @@ pub static SCHEMA: &[Method<SchemaOp>] = {
             TABLE_ARG,
         ),
         m("withSchema", WithSchema, OTHER),
-        m("raw", Raw, OTHER),
+        m("raw", Raw, SQL_BINDINGS),
     ]
 };
 

@@ -24,12 +24,16 @@ pub struct Global {
     pub json: bool,
     pub quiet: bool,
     pub verbose: bool,
+    /// `-vv`: print long statements in full (`-v` shortens them).
+    pub full_statements: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunFlags {
     pub dry_run: bool,
     pub ignore_missing: bool,
+    /// `--allow-drift` (rollback/down only).
+    pub allow_drift: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -273,6 +277,7 @@ fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<Shared
     if global.verbose || dry_run {
         db.set_log(Some(Box::new(StatementPrinter {
             to_stderr: global.json,
+            full: global.full_statements,
         })));
     }
     Ok(db.into_shared())
@@ -293,9 +298,16 @@ fn migrate(
     flags: RunFlags,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
+    if flags.allow_drift && settings.protected {
+        return Err(RunnerError::Usage(format!(
+            "environment `{}` is protected: `--allow-drift` is for development only; revert the edit and put the change in a new migration",
+            settings.environment
+        )));
+    }
     let options = RunOptions {
         dry_run: flags.dry_run,
         ignore_missing: flags.ignore_missing,
+        allow_drift: flags.allow_drift,
     };
     let outcome = Migrator::new(settings, db, reporter).run(target, options)?;
     let down = matches!(target, Target::Rollback { .. } | Target::Down(_));
@@ -343,18 +355,12 @@ fn status(
             status.applied.len()
         ));
         for a in &status.applied {
-            let note = match a.state {
-                AppliedState::Ok => String::new(),
-                AppliedState::Adopted => "  (no checksum: recorded by Knex)".into(),
-                AppliedState::Drifted => "  DRIFTED: file changed since it ran".into(),
-                AppliedState::Missing => "  MISSING: no file".into(),
-            };
-            reporter.line(&format!(
-                "{}  batch {}  {}{note}",
-                a.row.name,
+            reporter.applied_row(
+                &a.row.name,
                 a.row.batch,
-                a.row.migration_time.as_deref().unwrap_or("-")
-            ));
+                a.row.migration_time.as_deref().unwrap_or("-"),
+                a.state,
+            );
         }
     }
     if status.pending.is_empty() {
@@ -365,8 +371,14 @@ fn status(
             status.pending.len()
         ));
         for p in &status.pending {
-            reporter.line(p);
+            reporter.pending_row(p);
         }
+        reporter.line("Run `vectra-db migrate:latest` to apply them.");
+    }
+    if !drifted.is_empty() {
+        reporter.line(
+            "Drifted files changed after they ran: revert the edit and put the change in a new migration (while developing: `migrate:rollback --allow-drift`, then `migrate:latest`).",
+        );
     }
     let up_to_date = status.pending.is_empty() && drifted.is_empty() && missing.is_empty();
     let code = if check && !up_to_date { 3 } else { 0 };
@@ -427,6 +439,7 @@ fn verify(
     let options = RunOptions {
         dry_run: true,
         ignore_missing,
+        allow_drift: false,
     };
     let verified = Migrator::new(settings, db, reporter).verify(options)?;
     let failed: Vec<_> = verified.iter().filter(|v| !v.ok).collect();

@@ -12,6 +12,7 @@ pub mod knex;
 pub mod query;
 pub mod schema;
 pub mod value;
+pub mod vectra;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -300,6 +301,7 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
             ))
         })?,
     )?;
+    vectra::register(&lua)?;
     Ok(lua)
 }
 

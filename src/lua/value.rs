@@ -240,7 +240,7 @@ pub fn table_to_json(lua: &Lua, t: &Table, depth: usize) -> mlua::Result<serde_j
     Ok(serde_json::Value::Object(map))
 }
 
-fn json_of(lua: &Lua, v: &LuaValue, depth: usize) -> mlua::Result<serde_json::Value> {
+pub fn json_of(lua: &Lua, v: &LuaValue, depth: usize) -> mlua::Result<serde_json::Value> {
     Ok(match v {
         LuaValue::Nil => serde_json::Value::Null,
         LuaValue::Boolean(b) => serde_json::Value::Bool(*b),
@@ -295,9 +295,9 @@ fn element(lua: &Lua, v: LuaValue) -> mlua::Result<LuaValue> {
     })
 }
 
-/// JSON to Lua: integers stay integers; `null` is absent from an object and
+/// JSON to Lua (results and `vectra.json.decode`): integers stay integers; `null` is absent from an object and
 /// `knex.null` in an array.
-fn json_to_lua(lua: &Lua, j: &serde_json::Value) -> mlua::Result<LuaValue> {
+pub fn json_to_lua(lua: &Lua, j: &serde_json::Value) -> mlua::Result<LuaValue> {
     Ok(match j {
         serde_json::Value::Null => LuaValue::Nil,
         serde_json::Value::Bool(b) => LuaValue::Boolean(*b),

@@ -17,6 +17,9 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Go on when applied migrations have no file.
     pub ignore_missing: bool,
+    /// Roll back files whose checksum changed since they ran (`--allow-drift`,
+    /// rollback/down only; the command layer refuses it on a protected environment).
+    pub allow_drift: bool,
 }
 
 /// The state of one applied migration relative to its file.
@@ -288,7 +291,25 @@ impl<'a> Migrator<'a> {
         if !missing.is_empty() && !options.ignore_missing {
             return Err(RunnerError::Missing(missing));
         }
-        let drifted = status.names_in(AppliedState::Drifted);
+        let mut drifted = status.names_in(AppliedState::Drifted);
+        if options.allow_drift && direction == Direction::Down {
+            // Only the files being undone may have drifted: their current
+            // `down` runs and the ledger row goes, so the next `up` records
+            // the new checksum. Drift anywhere else still stops the run.
+            let undone: HashSet<&str> = plan
+                .iter()
+                .filter_map(|step| step.row.map(|r| snap.applied[r].name.as_str()))
+                .collect();
+            drifted.retain(|name| {
+                let tolerated = undone.contains(name.as_str());
+                if tolerated {
+                    self.observer.warning(&format!(
+                        "`{name}` changed since it ran; undoing it with the current file (--allow-drift)"
+                    ));
+                }
+                !tolerated
+            });
+        }
         if !drifted.is_empty() {
             return Err(RunnerError::Drift(drifted));
         }

@@ -210,6 +210,13 @@ struct Mark {
     identifier: bool,
 }
 
+/// For each positional placeholder of `sql` in order, whether it is `??`
+/// (an identifier) rather than `?` (a value). The lint reads it to find
+/// literal names bound to `??`.
+pub fn identifier_placeholders(sql: &str) -> Vec<bool> {
+    placeholders(sql).iter().map(|m| m.identifier).collect()
+}
+
 /// The placeholders of `sql`, wherever they stand (Knex's rule); `\?` is not one.
 fn placeholders(sql: &str) -> Vec<Mark> {
     let bytes = sql.as_bytes();

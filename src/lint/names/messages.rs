@@ -11,6 +11,10 @@ use super::replacements::{column_path, table_path};
 use super::syntax::{arg_name, arg_string, arg_table, split_alias, token_text, Arg};
 use super::{NameIssue, Replacement};
 use crate::lint::{Constants, Rule};
+use crate::sql::raw::identifier_placeholders;
+
+/// `C.qualified(table, column)` in `lua/constants.lua`: `"table.column"` from constants.
+const QUALIFIED: &str = "qualified";
 
 /// How a `"table.column"` literal is better written.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -49,12 +53,24 @@ impl Reporter<'_> {
         self.push_with(token, Rule::LiteralTableName, message, constant);
     }
 
-    /// A column, a list of columns (`{ "a", "b" }`), or `"table.column"`.
+    /// A column, a list of columns (`{ "a", "b" }`), or `"table.column"`; an
+    /// alias table (`select({ n = "name" })`, Knex's `{ n: 'name' }`) names
+    /// columns in its values (its keys are aliases, not names).
     pub(super) fn columns(&mut self, arg: Arg<'_>, table: Option<&str>) {
+        self.columns_at(arg, table, true)
+    }
+
+    fn columns_at(&mut self, arg: Arg<'_>, table: Option<&str>, top: bool) {
         if let Some(t) = arg_table(arg) {
             for field in t.fields() {
-                if let Field::NoKey(e) = field {
-                    self.columns(Arg::Expr(e), table);
+                match field {
+                    Field::NoKey(e) => self.columns_at(Arg::Expr(e), table, false),
+                    // Only the argument's own table is an alias table: a nested
+                    // `{ column = "a", order = "desc" }` is an option table.
+                    Field::NameKey { value, .. } | Field::ExpressionKey { value, .. } if top => {
+                        self.columns_at(Arg::Expr(value), table, false)
+                    }
+                    _ => {}
                 }
             }
             return;
@@ -153,6 +169,50 @@ impl Reporter<'_> {
         }
     }
 
+    /// The bindings of `sql` (`knex.raw(sql, bindings)`): each string literal
+    /// bound to a `??` placeholder is a table or column name.
+    pub(super) fn bindings(&mut self, sql: Option<Arg<'_>>, arg: Arg<'_>, table: Option<&str>) {
+        let Some((sql, _)) = sql.and_then(arg_string) else {
+            return;
+        };
+        let identifiers = identifier_placeholders(&sql);
+        if !identifiers.contains(&true) {
+            return;
+        }
+        match arg_table(arg) {
+            Some(t) => {
+                let positional = t.fields().iter().filter_map(|f| match f {
+                    Field::NoKey(e) => Some(e),
+                    _ => None,
+                });
+                for (e, identifier) in positional.zip(identifiers) {
+                    if identifier {
+                        self.identifier(Arg::Expr(e), table);
+                    }
+                }
+            }
+            // A single binding may be given bare: `knex.raw("drop table ??", "x")`.
+            None if identifiers == [true] => self.identifier(arg, table),
+            None => {}
+        }
+    }
+
+    /// A literal bound to `??` that spells a table or column the constants
+    /// define. Other identifiers (index, constraint, type and schema names)
+    /// are not names the constants hold, so they are left alone.
+    fn identifier(&mut self, arg: Arg<'_>, table: Option<&str>) {
+        let Some((text, _)) = arg_string(arg) else {
+            return;
+        };
+        let name = split_alias(&text);
+        let bare = name.rsplit('.').next().unwrap_or(name);
+        if self.constants.table_key(bare).is_some() {
+            self.table(arg);
+        } else if !self.constants.column_everywhere(bare).is_empty() {
+            self.columns(arg, table);
+        }
+    }
+
     /// The one constant naming `column` (of `table` when known), if there is one.
     pub(super) fn column_constant(&self, column: &str, table: Option<&str>) -> Option<String> {
         let in_table = table.and_then(|t| self.constant_of(t, column));
@@ -226,6 +286,11 @@ impl Reporter<'_> {
                 "\"{text}\" spells a table and a column as a literal; use \
                  `:references({col}):inTable({})`",
                 table_path(tk)
+            ),
+            // The constants module's own helper when it has one (ours does).
+            (Some(tk), Some(col)) if self.constants.root().contains_key(QUALIFIED) => format!(
+                "\"{text}\" spells a table and a column as a literal; use \
+                 `C.{QUALIFIED}(C.tables.{tk}, {col})`"
             ),
             (Some(tk), Some(col)) => format!(
                 "\"{text}\" spells a table and a column as a literal; use \

@@ -7,7 +7,8 @@
 //! and last of a `ColumnPair` are columns (a list of them, `"t.column"` and
 //! `"x as alias"` understood); `Rows` (and `RowOrColumn` given a
 //! `key = value` table) are rows whose keys are columns; `Reference` is the
-//! referenced column of a foreign key. A name is reported when it is written
+//! referenced column of a foreign key; `Bindings` are the values of the SQL
+//! text before them, and those bound to a `??` placeholder are names. A name is reported when it is written
 //! there as a string literal, or as a `name = …` key of a row (also of a row
 //! table bound by `local rows = { … }`). `Other` (values, SQL text, options,
 //! constraint and index names, schema and extension names) is never a name.
@@ -300,6 +301,10 @@ impl NameVisitor<'_> {
                 // The first and the last: `on(a, b)`, `on(a, "=", b)`.
                 Role::ColumnPair if Some(i) == pair_start || i + 1 == args.len() => {
                     report.columns(arg, pair_table)
+                }
+                Role::Bindings => {
+                    let sql = i.checked_sub(1).and_then(|j| args.get(j)).copied();
+                    report.bindings(sql, arg, table.as_deref())
                 }
                 Role::ColumnPair | Role::Other => {}
             }
