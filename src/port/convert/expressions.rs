@@ -297,32 +297,14 @@ impl<'a> Converter<'a> {
         // JavaScript treats 0 as false, Lua as true: lengths are compared.
         if let Expression::StaticMemberExpression(m) = inner {
             if m.property.name == "length" {
-                let v = self.expr(&m.object)?;
-                return Ok(Expr::binary(
-                    &Expr {
-                        text: format!("#{}", v.as_prefix()),
-                        prec: Prec::Unary,
-                    },
-                    ">",
-                    &Expr::atom("0"),
-                    Prec::Compare,
-                ));
+                return self.length_compare(&m.object, ">");
             }
         }
         if let Expression::UnaryExpression(u) = inner {
             if u.operator == UnaryOperator::LogicalNot {
                 if let Expression::StaticMemberExpression(m) = u.argument.get_inner_expression() {
                     if m.property.name == "length" {
-                        let v = self.expr(&m.object)?;
-                        return Ok(Expr::binary(
-                            &Expr {
-                                text: format!("#{}", v.as_prefix()),
-                                prec: Prec::Unary,
-                            },
-                            "==",
-                            &Expr::atom("0"),
-                            Prec::Compare,
-                        ));
+                        return self.length_compare(&m.object, "==");
                     }
                 }
             }
@@ -579,5 +561,15 @@ impl<'a> Converter<'a> {
             }
             _ => false,
         }
+    }
+
+    /// `#list > 0` / `#list == 0`: a JavaScript length tested for truth.
+    pub(super) fn length_compare(&mut self, list: &Expression<'_>, op: &str) -> R<Expr> {
+        let v = self.expr(list)?;
+        let length = Expr {
+            text: format!("#{}", v.as_prefix()),
+            prec: Prec::Unary,
+        };
+        Ok(Expr::binary(&length, op, &Expr::atom("0"), Prec::Compare))
     }
 }

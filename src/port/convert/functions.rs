@@ -221,18 +221,7 @@ impl<'a> Converter<'a> {
                     .collect::<Vec<_>>()
                     .join("\n"))
             }
-            Statement::FunctionDeclaration(f) => {
-                let name =
-                    f.id.as_ref()
-                        .map(|id| id.name.to_string())
-                        .unwrap_or_default();
-                let function = self.function(f, Role::Helper)?;
-                let body = function.text.trim_start_matches("function");
-                Ok(format!(
-                    "local function {}{body}",
-                    lua_text::local_name(&name)
-                ))
-            }
+            Statement::FunctionDeclaration(f) => self.local_function(f),
             Statement::ReturnStatement(r) => {
                 self.return_statement(r.argument.as_ref(), r.span, last, function_top)
             }
@@ -349,18 +338,7 @@ impl<'a> Converter<'a> {
                 }
                 Ok(lines.join("\n"))
             }
-            Declaration::FunctionDeclaration(f) => {
-                let name =
-                    f.id.as_ref()
-                        .map(|id| id.name.to_string())
-                        .unwrap_or_default();
-                let function = self.function(f, Role::Helper)?;
-                let body = function.text.trim_start_matches("function");
-                Ok(format!(
-                    "local function {}{body}",
-                    lua_text::local_name(&name)
-                ))
-            }
+            Declaration::FunctionDeclaration(f) => self.local_function(f),
             Declaration::TSTypeAliasDeclaration(_) | Declaration::TSInterfaceDeclaration(_) => {
                 Ok(String::new())
             }
@@ -525,5 +503,19 @@ impl<'a> Converter<'a> {
             }
             BindingPattern::AssignmentPattern(_) => unsupported(span, "a destructuring default"),
         }
+    }
+
+    /// `function name(…) { … }` → `local function name(…) … end`.
+    pub(super) fn local_function(&mut self, f: &Function<'_>) -> R<String> {
+        let name =
+            f.id.as_ref()
+                .map(|id| id.name.to_string())
+                .unwrap_or_default();
+        let function = self.function(f, Role::Helper)?;
+        let body = function.text.trim_start_matches("function");
+        Ok(format!(
+            "local function {}{body}",
+            lua_text::local_name(&name)
+        ))
     }
 }
