@@ -304,12 +304,3 @@ fn the_bridge_modules_depend_one_way() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
-
-#[test]
-#[ignore]
-fn dump_catalogue_for_tools() {
-    for &b in Builder::ALL {
-        let names: Vec<&str> = b.methods().iter().map(|m| m.name).collect();
-        println!("{b:?}\t{}", names.join(","));
-    }
-}
