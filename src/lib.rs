@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod interrupt;
 pub mod lint;
 pub mod lua;
 pub mod output;

@@ -159,6 +159,15 @@ impl ConnectTarget {
     }
 
     pub fn connect(&self, options: &ConnectOptions) -> Result<Client, ConnectError> {
+        self.connect_cancellable(options).map(|(client, _)| client)
+    }
+
+    /// Connects, and returns with the client a way to cancel the statement it
+    /// is running (sent over a connection of its own, as libpq's `PQcancel`).
+    pub fn connect_cancellable(
+        &self,
+        options: &ConnectOptions,
+    ) -> Result<(Client, crate::interrupt::Canceller), ConnectError> {
         let mut config = self.config.clone();
         if let Some(t) = options.connect_timeout {
             config.connect_timeout(t);
@@ -170,7 +179,13 @@ impl ConnectTarget {
             .iter()
             .all(|h| matches!(h, Host::Unix(_)));
         let result = if self.tls == TlsMode::Disable || socket_only {
-            config.connect(postgres::NoTls)
+            config.connect(postgres::NoTls).map(|client| {
+                let token = client.cancel_token();
+                let cancel: crate::interrupt::Canceller = Box::new(move || {
+                    let _ = token.cancel_query(postgres::NoTls);
+                });
+                (client, cancel)
+            })
         } else {
             let mut builder = native_tls::TlsConnector::builder();
             match self.tls {
@@ -199,7 +214,14 @@ impl ConnectTarget {
             let connector = builder
                 .build()
                 .map_err(|e| ConnectError::Tls(format!("cannot set up TLS: {e}")))?;
-            config.connect(postgres_native_tls::MakeTlsConnector::new(connector))
+            let tls = postgres_native_tls::MakeTlsConnector::new(connector);
+            config.connect(tls.clone()).map(|client| {
+                let token = client.cancel_token();
+                let cancel: crate::interrupt::Canceller = Box::new(move || {
+                    let _ = token.cancel_query(tls.clone());
+                });
+                (client, cancel)
+            })
         };
         result.map_err(|e| ConnectError::classify(e, self))
     }

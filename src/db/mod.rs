@@ -412,6 +412,16 @@ pub struct Db {
     /// `-v` / `--dry-run`: statements are printed as they run, so none is sent
     /// ahead (the output would interleave).
     logging: bool,
+    /// Off: every statement waits for its answer (the differential test's
+    /// reference run; `VECTRA_DB_PIPELINE=off`).
+    pipelining: bool,
+    /// Lua frames that would catch a statement's error (`pcall`, `xpcall`,
+    /// `coroutine.resume`) are open: a statement must fail at its own call,
+    /// so none is sent ahead.
+    catching: usize,
+    /// Time spent waiting for the connection thread (the Lua time limit
+    /// leaves the server's time out).
+    waited: std::time::Duration,
 }
 
 impl Db {
@@ -431,7 +441,39 @@ impl Db {
             worker,
             depth: 0,
             logging: false,
+            pipelining: true,
+            catching: 0,
+            waited: std::time::Duration::ZERO,
         }
+    }
+
+    /// With `false`, no statement is sent ahead: each waits for its answer.
+    pub fn set_pipelining(&mut self, on: bool) {
+        self.pipelining = on;
+    }
+
+    /// Lua entered a frame that catches errors: every statement sent so far is
+    /// confirmed (a failure among them is returned now, before the frame is
+    /// entered, as it would have been raised where it was sent), and until
+    /// [`Db::leave_catching`] each statement waits for its answer.
+    pub fn enter_catching(&mut self) -> Result<(), DbError> {
+        self.flush()?;
+        self.catching += 1;
+        Ok(())
+    }
+
+    pub fn leave_catching(&mut self) {
+        self.catching = self.catching.saturating_sub(1);
+    }
+
+    /// A file's call ended (a memory error may skip a `leave`): no frame is open.
+    pub fn leave_all_catching(&mut self) {
+        self.catching = 0;
+    }
+
+    /// Total time spent waiting for the server so far.
+    pub fn waited(&self) -> std::time::Duration {
+        self.waited
     }
 
     pub fn into_shared(self) -> SharedDb {
@@ -454,7 +496,7 @@ impl Db {
     /// Runs `f` on the session and waits for its result. With `report_deferred`,
     /// an error of a statement sent ahead is returned instead (and `f` skipped).
     fn call<T: Send + 'static>(
-        &self,
+        &mut self,
         report_deferred: bool,
         f: impl FnOnce(&mut Session) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
@@ -466,8 +508,11 @@ impl Db {
             };
             let _ = reply.send(result);
         });
+        let started = std::time::Instant::now();
         self.send(job)?;
-        answer.recv().map_err(|_| Db::stopped())?
+        let answer = answer.recv().map_err(|_| Db::stopped());
+        self.waited += started.elapsed();
+        answer?
     }
 
     pub fn set_log(&mut self, log: Option<Box<dyn StatementLog + Send>>) {
@@ -479,10 +524,21 @@ impl Db {
     }
 
     /// Sends a statement without values whose result nobody reads (DDL) ahead;
-    /// `origin` is the Lua `file:line` to blame if it fails. Outside a
-    /// transaction, or while statements are printed, it runs at once instead.
+    /// `origin` is the Lua `file:line` to blame if it fails. It runs at once
+    /// instead wherever its failure could be observed differently from a run
+    /// that waits for every statement: outside a transaction (a later
+    /// statement must not run after it failed), inside a savepoint
+    /// (`knex.transaction` must roll back to it at once), inside a Lua frame
+    /// that catches errors (`pcall` returns this call's error), and while
+    /// statements are printed (`-v`, `--dry-run`: the output would interleave).
+    /// The runner confirms everything sent at the end of each file.
     pub fn defer(&mut self, sql: &Sql, origin: Option<String>) -> Result<(), DbError> {
-        if self.depth == 0 || self.logging || !sql.bindings.is_empty() {
+        if self.depth != 1
+            || self.logging
+            || !self.pipelining
+            || self.catching > 0
+            || !sql.bindings.is_empty()
+        {
             return self.execute(sql).map(|_| ()).map_err(|mut e| {
                 e.origin = origin;
                 e
