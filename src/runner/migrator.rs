@@ -489,9 +489,18 @@ impl<'a> Migrator<'a> {
                     SegmentError::Runner(r) => r,
                 };
                 if let Some(signal) = crate::interrupt::received() {
+                    let at = match &error {
+                        RunnerError::Script { file, error, .. } => {
+                            format!(
+                                "stopped in `{}`; ",
+                                error.location.as_deref().unwrap_or(file)
+                            )
+                        }
+                        _ => String::new(),
+                    };
                     return Err(RunnerError::Interrupted {
                         signal,
-                        what: rolled_back,
+                        what: format!("{at}{rolled_back}"),
                     });
                 }
                 return Err(too_many_locks(error, options.per_migration));
