@@ -380,7 +380,6 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
         check_limits,
     )?;
     let globals = lua.globals();
-    catch_aware_pcall(&lua)?;
     let package: Table = globals.get("package")?;
     let mut path = String::new();
     for dir in &env.lua_path {
@@ -448,6 +447,7 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
             ))
         })?,
     )?;
+    confirming_wrappers(&lua)?;
     Ok(lua)
 }
 
@@ -478,12 +478,25 @@ pub fn display_path(path: &Path, base: &Path) -> String {
         .to_string()
 }
 
-/// `pcall`, `xpcall` and `coroutine.resume` catch errors, so a schema statement
-/// called inside one must fail at its own call (Knex's `catch` sees the error
-/// at the `await`). They tell the connection, which then confirms what was
-/// sent so far and sends nothing ahead until the frame is left. The original
-/// functions do the work, so their results and error values are unchanged.
-fn catch_aware_pcall(lua: &Lua) -> mlua::Result<()> {
+/// Where Lua could observe a failure differently from a run that waits for
+/// every statement, the statements sent ahead are confirmed first (a failure
+/// among them is raised there, naming the line that sent it):
+/// - `pcall`, `xpcall` and `coroutine.resume` catch errors, so a schema
+///   statement called inside one must fail at its own call (Knex's `catch`
+///   sees the error at the `await`); while such a frame is open the
+///   connection sends nothing ahead;
+/// - `print`, `io.write`, `io.open`, `os.remove`, `os.rename` and `os.execute`
+///   have effects outside Lua that must not happen after a failed statement.
+///
+/// The original functions do the work, so results and error values are unchanged.
+fn confirming_wrappers(lua: &Lua) -> mlua::Result<()> {
+    let confirm = lua.create_function(|lua, ()| {
+        let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
+            return Ok(());
+        };
+        let flushed = ctx.db.borrow_mut().flush();
+        flushed.map_err(|e| error::db_error(lua, e))
+    })?;
     let enter = lua.create_function(|lua, ()| {
         let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
             return Ok(());
@@ -499,14 +512,26 @@ fn catch_aware_pcall(lua: &Lua) -> mlua::Result<()> {
     })?;
     lua.load(
         r#"
-local enter, leave = ...
+local confirm, enter, leave = ...
 local raw_pcall, raw_xpcall, raw_resume = pcall, xpcall, coroutine.resume
 local function left(...) leave() return ... end
 pcall = function(...) enter() return left(raw_pcall(...)) end
 xpcall = function(...) enter() return left(raw_xpcall(...)) end
 coroutine.resume = function(...) enter() return left(raw_resume(...)) end
+local function confirmed(f)
+  if f == nil then return nil end
+  return function(...) confirm() return f(...) end
+end
+print = confirmed(print)
+if io then
+  io.write = confirmed(io.write)
+  io.open = confirmed(io.open)
+end
+os.remove = confirmed(os.remove)
+os.rename = confirmed(os.rename)
+os.execute = confirmed(os.execute)
 "#,
     )
-    .set_name("=[vectra-db pcall]")
-    .call::<()>((enter, leave))
+    .set_name("=[vectra-db]")
+    .call::<()>((confirm, enter, leave))
 }
