@@ -191,7 +191,8 @@ fn pcall_around_a_failing_schema_call_returns_false_with_that_calls_error_in_eve
     let db = TestDb::new("pcall_schema");
     let p = Project::new(&db);
     p.migration("001_pcall", PCALL_SCHEMA);
-    let runs: [(&[&str], &[(&str, &str)]); 4] = [
+    type Run<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let runs: [Run; 4] = [
         (&["migrate:latest"], &[]),
         (&["migrate:latest"], &[("VECTRA_DB_PIPELINE", "off")]),
         (&["-v", "migrate:latest"], &[]),
@@ -324,7 +325,6 @@ fn interrupted_run(db: &TestDb, p: &Project, sig: &str, ready: &str, ready_sql: 
     wait_for(ready, || db.strings(&ready_sql)[0] != "0");
     signal(&child, sig);
     let out = common::project::to_output(child.wait_with_output().expect("wait for vectra-db"));
-    let _ = db;
     out
 }
 
