@@ -21,6 +21,7 @@ pub mod params;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use postgres::types::{Kind, ToSql, Type};
 use postgres::{Client, SimpleQueryMessage};
@@ -393,18 +394,40 @@ impl Session {
 /// Work for the connection thread.
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
 
+/// How many statements sent to the connection thread are not finished yet.
+#[derive(Default)]
+struct Outstanding {
+    count: Mutex<usize>,
+    idle: Condvar,
+}
+
+/// Locks the session; a poisoned lock (a panic elsewhere) still yields it.
+fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The run's handle on its connection.
 ///
-/// The connection lives on a thread of its own, so a schema statement can be
-/// sent ahead ([`Db::defer`]): the server executes it while Lua goes on building
-/// the next one, instead of each waiting for the other. Every other call waits
-/// for its answer, and first for everything sent before it (the thread works
-/// in order), so what the caller sees is the same as running one statement at
-/// a time; a statement sent ahead that failed is reported by the next call,
-/// carrying the Lua `file:line` that sent it.
+/// Schema statements can be sent ahead ([`Db::defer`]): a thread of its own
+/// executes them while Lua goes on building the next one, instead of each
+/// waiting for the other. Every other call first waits until everything sent
+/// before it has run, then runs on the caller's thread (no hand-over to pay
+/// for an answer that is awaited anyway), so what the caller sees is the same
+/// as running one statement at a time; a statement sent ahead that failed is
+/// reported by the next call, carrying the Lua `file:line` that sent it.
+///
+/// The statement sent ahead last is held back until another one follows: the
+/// last statement before a wait (a file's only statement, the last of its
+/// statements) then runs directly in that wait, which costs one round trip
+/// instead of two thread hand-overs and a round trip.
 pub struct Db {
+    session: Arc<Mutex<Session>>,
+    outstanding: Arc<Outstanding>,
     jobs: Option<std::sync::mpsc::Sender<Job>>,
     worker: Option<std::thread::JoinHandle<()>>,
+    /// A statement sent ahead but not yet handed to the thread, and the Lua
+    /// `file:line` that sent it.
+    held: Option<(Sql, Option<String>)>,
     /// Mirror of the session's transaction depth: statements are sent ahead
     /// only inside a transaction (outside one, a later statement must not run
     /// after an earlier one failed).
@@ -419,26 +442,40 @@ pub struct Db {
     /// `coroutine.resume`) are open: a statement must fail at its own call,
     /// so none is sent ahead.
     catching: usize,
-    /// Time spent waiting for the connection thread (the Lua time limit
-    /// leaves the server's time out).
+    /// Time spent waiting for the server (the Lua time limit leaves it out).
     waited: std::time::Duration,
 }
 
 impl Db {
     pub fn new(client: Client) -> Db {
+        let session = Arc::new(Mutex::new(Session::new(client)));
+        let outstanding = Arc::new(Outstanding::default());
         let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
-        let worker = std::thread::Builder::new()
-            .name("vectra-db-connection".into())
-            .spawn(move || {
-                let mut session = Session::new(client);
-                for job in inbox {
-                    job(&mut session);
-                }
-            })
-            .ok();
+        let worker = {
+            let (session, outstanding) = (session.clone(), outstanding.clone());
+            std::thread::Builder::new()
+                .name("vectra-db-connection".into())
+                .spawn(move || {
+                    for job in inbox {
+                        job(&mut lock(&session));
+                        let mut count = outstanding
+                            .count
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
+                        *count = count.saturating_sub(1);
+                        if *count == 0 {
+                            outstanding.idle.notify_all();
+                        }
+                    }
+                })
+                .ok()
+        };
         Db {
+            session,
+            outstanding,
             jobs: worker.as_ref().map(|_| jobs),
             worker,
+            held: None,
             depth: 0,
             logging: false,
             pipelining: true,
@@ -484,35 +521,78 @@ impl Db {
         DbError::decode("the connection thread stopped".into(), "")
     }
 
-    /// Queues work for the connection thread (in order).
-    fn send(&self, job: Job) -> Result<(), DbError> {
-        self.jobs
-            .as_ref()
-            .ok_or_else(Db::stopped)?
-            .send(job)
-            .map_err(|_| Db::stopped())
+    /// Hands a statement sent ahead to the connection thread (in order).
+    fn send_ahead(&mut self, sql: Sql, origin: Option<String>) -> Result<(), DbError> {
+        let jobs = self.jobs.as_ref().ok_or_else(Db::stopped)?;
+        *self
+            .outstanding
+            .count
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) += 1;
+        let job: Job = Box::new(move |session: &mut Session| {
+            // After a failure the transaction is aborted: skip what follows.
+            if session.deferred_error.is_none() {
+                if let Err(mut e) = session.execute(&sql) {
+                    e.origin = origin;
+                    session.deferred_error = Some(e);
+                }
+            }
+        });
+        if jobs.send(job).is_err() {
+            *self
+                .outstanding
+                .count
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = 0;
+            return Err(Db::stopped());
+        }
+        Ok(())
     }
 
-    /// Runs `f` on the session and waits for its result. With `report_deferred`,
-    /// an error of a statement sent ahead is returned instead (and `f` skipped).
-    fn call<T: Send + 'static>(
+    /// Waits until the connection thread has run everything handed to it.
+    fn wait_idle(&self) {
+        let mut count = self
+            .outstanding
+            .count
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while *count > 0 {
+            count = self
+                .outstanding
+                .idle
+                .wait(count)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Runs `f` on the session once everything sent before it has run. With
+    /// `report_deferred`, an error of a statement sent ahead is returned
+    /// instead (and `f` skipped); without (a rollback), it is discarded, and
+    /// so is a held-back statement (it would be rolled back at once).
+    fn call<T>(
         &mut self,
         report_deferred: bool,
-        f: impl FnOnce(&mut Session) -> Result<T, DbError> + Send + 'static,
+        f: impl FnOnce(&mut Session) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
-        let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        let job: Job = Box::new(move |session: &mut Session| {
-            let result = match session.deferred_error.take() {
-                Some(e) if report_deferred => Err(e),
-                _ => f(session),
-            };
-            let _ = reply.send(result);
-        });
         let started = std::time::Instant::now();
-        self.send(job)?;
-        let answer = answer.recv().map_err(|_| Db::stopped());
+        let held = self.held.take();
+        self.wait_idle();
+        let mut session = lock(&self.session);
+        if let (Some((sql, origin)), true) = (held, report_deferred) {
+            if session.deferred_error.is_none() {
+                if let Err(mut e) = session.execute(&sql) {
+                    e.origin = origin;
+                    session.deferred_error = Some(e);
+                }
+            }
+        }
+        let result = match session.deferred_error.take() {
+            Some(e) if report_deferred => Err(e),
+            _ => f(&mut session),
+        };
+        drop(session);
         self.waited += started.elapsed();
-        answer?
+        result
     }
 
     pub fn set_log(&mut self, log: Option<Box<dyn StatementLog + Send>>) {
@@ -544,17 +624,10 @@ impl Db {
                 e
             });
         }
-        let sql = sql.clone();
-        let job: Job = Box::new(move |session: &mut Session| {
-            // After a failure the transaction is aborted: skip what follows.
-            if session.deferred_error.is_none() {
-                if let Err(mut e) = session.execute(&sql) {
-                    e.origin = origin;
-                    session.deferred_error = Some(e);
-                }
-            }
-        });
-        self.send(job)
+        match self.held.replace((sql.clone(), origin)) {
+            Some((previous, origin)) => self.send_ahead(previous, origin),
+            None => Ok(()),
+        }
     }
 
     /// Waits for every statement sent ahead; returns the first one's error.
@@ -594,14 +667,12 @@ impl Db {
     /// Runs statements that carry no values and return nothing of interest
     /// (`BEGIN`, DDL); several may be joined with `;`.
     pub fn batch(&mut self, text: &str) -> Result<(), DbError> {
-        let text = text.to_string();
-        self.call(true, move |s| s.batch(&text))
+        self.call(true, |s| s.batch(text))
     }
 
     /// Runs a builder statement (`?` placeholders) and returns its rows.
     pub fn query(&mut self, sql: &Sql) -> Result<Vec<Row>, DbError> {
-        let sql = sql.clone();
-        self.call(true, move |s| s.query(&sql))
+        self.call(true, |s| s.query(sql))
     }
 
     /// Runs a statement already numbered `$1…$n` and returns its rows.
@@ -610,33 +681,30 @@ impl Db {
         text: &str,
         bindings: &[Value],
     ) -> Result<Vec<Row>, DbError> {
-        let (text, bindings) = (text.to_string(), bindings.to_vec());
-        self.call(true, move |s| s.query_positional(&text, &bindings))
+        self.call(true, |s| s.query_positional(text, bindings))
     }
 
     /// Runs a builder statement and returns the number of rows it affected.
     pub fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
-        let sql = sql.clone();
-        self.call(true, move |s| s.execute(&sql))
+        self.call(true, |s| s.execute(sql))
     }
 
     /// Streams rows already in `COPY`'s text format through `statement`.
     pub fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, DbError> {
-        let (statement, data) = (statement.to_string(), data.to_vec());
-        self.call(true, move |s| s.copy_in(&statement, &data))
+        self.call(true, |s| s.copy_in(statement, data))
     }
 
     /// Runs a simple (text protocol, no values) query and returns its rows as text.
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let text = text.to_string();
-        self.call(true, move |s| s.simple_rows(&text))
+        self.call(true, |s| s.simple_rows(text))
     }
 }
 
 impl Drop for Db {
     fn drop(&mut self) {
-        // Closing the queue ends the thread, which closes the connection:
-        // wait for it, so the server sees the session gone when we return.
+        // Closing the queue ends the thread; waiting for it means the last
+        // handle on the connection is ours, so it closes right after this
+        // and the server sees the session gone when we return.
         self.jobs.take();
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
