@@ -324,8 +324,7 @@ fn interrupted_run(db: &TestDb, p: &Project, sig: &str, ready: &str, ready_sql: 
         .expect("start vectra-db");
     wait_for(ready, || db.strings(&ready_sql)[0] != "0");
     signal(&child, sig);
-    let out = common::project::to_output(child.wait_with_output().expect("wait for vectra-db"));
-    out
+    common::project::to_output(child.wait_with_output().expect("wait for vectra-db"))
 }
 
 #[test]
