@@ -381,3 +381,29 @@ fn sigterm_during_lua_code_rolls_back_and_exits_143() {
     assert_eq!(ledger_count(&db), 0);
     wait_for("the lock to be freed", || advisory_locks(&db) == 0);
 }
+
+#[test]
+fn ctrl_c_while_waiting_for_the_lock_stops_at_once_and_applies_nothing() {
+    let db = TestDb::new("sigint_lock");
+    let p = Project::new(&db);
+    p.migration(
+        "001_table",
+        "return {\n  up = function(knex) knex.schema:raw('create table kept (id int)') end,\n}\n",
+    );
+    let key = vectra_db::runner::lock::key("public.knex_migrations");
+    let mut holder = db.client();
+    holder
+        .batch_execute(&format!("select pg_advisory_lock({key})"))
+        .expect("take the lock");
+    let ready = format!(
+        "select count(*) from pg_stat_activity where datname = '{}' and wait_event_type = 'Lock' and query like '%pg_advisory_lock%'",
+        db.name
+    );
+    let started = Instant::now();
+    let out = interrupted_run(&db, &p, "INT", "the lock wait", ready);
+    assert!(started.elapsed() < Duration::from_secs(20), "{out}");
+    out.code(130)
+        .says(&["interrupted by SIGINT", "nothing was applied"]);
+    assert!(!db.table_exists("kept"));
+    drop(holder);
+}

@@ -530,8 +530,9 @@ impl Db {
             .lock()
             .unwrap_or_else(PoisonError::into_inner) += 1;
         let job: Job = Box::new(move |session: &mut Session| {
-            // After a failure the transaction is aborted: skip what follows.
-            if session.deferred_error.is_none() {
+            // After a failure the transaction is aborted, and after Ctrl-C it
+            // is about to be rolled back: skip what follows.
+            if session.deferred_error.is_none() && crate::interrupt::received().is_none() {
                 if let Err(mut e) = session.execute(&sql) {
                     e.origin = origin;
                     session.deferred_error = Some(e);
@@ -576,6 +577,17 @@ impl Db {
     ) -> Result<T, DbError> {
         let started = std::time::Instant::now();
         let held = self.held.take();
+        if report_deferred {
+            if let Some(signal) = crate::interrupt::received() {
+                // Ctrl-C / SIGTERM: nothing new starts (the statement that was
+                // running has been cancelled); only the rollback still runs.
+                self.wait_idle();
+                return Err(DbError::decode(
+                    format!("interrupted by {}", crate::interrupt::name(signal)),
+                    "",
+                ));
+            }
+        }
         self.wait_idle();
         let mut session = lock(&self.session);
         if let (Some((sql, origin)), true) = (held, report_deferred) {
