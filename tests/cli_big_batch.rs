@@ -3,6 +3,10 @@
 //! migrations of a table with a foreign key, a unique and an index either run
 //! in one transaction or fail with an error that names `--per-migration` and
 //! applies nothing; with `--per-migration` they then run.
+//!
+//! It fills the server's shared lock table, so it is the only test of this
+//! binary (`cargo test` runs binaries one after the other) and nextest runs it
+//! alone (`.config/nextest.toml`).
 mod common;
 
 use common::project::{Output, Project};
@@ -80,37 +84,4 @@ fn a_thousand_migrations_with_foreign_keys_run_and_roll_back_or_say_per_migratio
     run_or_per_migration(&p, &db, &["-q", "migrate:rollback", "--all"], N + 1);
     assert_eq!(ledger_count(&db), 0);
     assert!(!db.table_exists("t1") && !db.table_exists("parent"));
-}
-
-#[test]
-fn per_migration_commits_each_migration_on_its_own() {
-    let db = TestDb::new("per_migration");
-    let p = Project::new(&db);
-    p.table_migration("001_a", "a")
-        .table_migration("002_b", "b")
-        .migration(
-            "003_bad",
-            "return {\n  up = function(knex)\n    knex.schema:raw('create table broken (')\n  end,\n  down = function(knex) end,\n}\n",
-        );
-    let out = p.run(&["migrate:latest", "--per-migration"]);
-    out.code(1).says(&[
-        "migrations/003_bad.lua:3",
-        "the 2 migration(s) before it were committed, each in its own transaction (`--per-migration`)",
-    ]);
-    assert!(db.table_exists("a") && db.table_exists("b"));
-    assert_eq!(
-        db.strings("select name || ':' || batch from knex_migrations order by id"),
-        vec!["001_a.lua:1", "002_b.lua:1"]
-    );
-    p.remove("migrations/003_bad.lua");
-    for verb in [
-        &["migrate:rollback", "--per-migration"][..],
-        &["migrate:up", "--per-migration"][..],
-        &["migrate:to", "002_b", "--per-migration"][..],
-        &["migrate:down", "--per-migration"][..],
-        &["migrate:latest", "--per-migration", "--dry-run"][..],
-    ] {
-        p.run(verb).ok();
-    }
-    assert!(db.table_exists("a") && !db.table_exists("b"));
 }
