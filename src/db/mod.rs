@@ -6,8 +6,11 @@
 //! text, as Knex's `pg` driver sends them). Transactions are explicit `BEGIN` /
 //! `SAVEPOINT` / `COMMIT` statements, so the Lua layer can share the connection
 //! through an `Rc<RefCell<Db>>` without holding a borrowed `Transaction`. The
-//! connection itself ([`Session`]) lives on its own thread, so schema
-//! statements can be pipelined ([`Db::defer`]).
+//! connection itself ([`Session`]) is shared with a thread of its own, which
+//! runs schema statements sent ahead ([`Db::defer`]); every awaited statement
+//! runs on the caller's thread once that thread is idle, so the order is
+//! always the call order and a run looks exactly like one that waits for
+//! every statement.
 
 // `DbError` carries everything a user needs to fix a statement (SQL, message,
 // detail, hint, position); it is built only on the failure path, so its size
@@ -80,7 +83,8 @@ pub trait StatementLog {
 }
 
 /// The connection plus the run-wide switches that affect every statement.
-/// It lives on the connection thread; [`Db`] is the handle the run uses.
+/// Shared by the run's thread and the connection thread (never at the same
+/// time); [`Db`] is the handle the run uses.
 pub struct Session {
     client: Client,
     /// Open transaction levels: 0 none, 1 `BEGIN`, 2+ savepoints.

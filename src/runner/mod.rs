@@ -203,4 +203,12 @@ mod tests {
         );
         assert_eq!(segments(&[]), vec![]);
     }
+
+    #[test]
+    fn per_migration_gives_every_file_its_own_segment() {
+        assert_eq!(
+            super::one_per_file(&[true, true, false]),
+            vec![(0..1, true), (1..2, true), (2..3, false)]
+        );
+    }
 }
