@@ -8,11 +8,16 @@
 --   local C = require("constants")
 --   local T, COL, V = C.tables, C.columns, C.values
 --   knex(T.users):where(COL.users.email, email):first(COL.users.id):run()
+--   knex(T.users):join(T.user_roles, C.qualified(T.user_roles, COL.user_roles.user_id), C.qualified(T.users, COL.users.id))
 --   t:enu(COL.users.status, C.enums.user_status, { useNative = true, enumName = C.types.user_status })
 --
 -- Conventions: every key equals the name it stands for (`C.tables.users` is
 -- "users", `C.columns.users.email` is "email"), so constants read like the SQL.
 -- Names are snake_case, as PostgreSQL folds unquoted identifiers to lower case.
+--
+-- Editors: each table of columns carries a `---@class VectraColumns.<table>`
+-- line, so LuaLS / emmylua flag a misspelt path (`COL.users.nmae`) as an
+-- undefined field. Give a new table's columns the same line.
 
 ---@class VectraConstants
 local C = {}
@@ -33,6 +38,7 @@ C.tables = {
 ---@class VectraColumns
 C.columns = {
   --- Accounts that can sign in (people, not API clients).
+  ---@class VectraColumns.users
   users = {
     id = "id",
     email = "email", -- stored lower-cased; unique; the login name
@@ -48,6 +54,7 @@ C.columns = {
   },
 
   --- Named sets of permissions; the built-in ones are seeded (`C.enums.user_role`).
+  ---@class VectraColumns.roles
   roles = {
     id = "id",
     name = "name", -- unique, e.g. "admin"
@@ -59,6 +66,7 @@ C.columns = {
   },
 
   --- Which user has which role (many-to-many).
+  ---@class VectraColumns.user_roles
   user_roles = {
     user_id = "user_id",
     role_id = "role_id",
@@ -67,6 +75,7 @@ C.columns = {
   },
 
   --- Typed server settings: `value` overrides `default_value` when not NULL.
+  ---@class VectraColumns.settings
   settings = {
     key = "key", -- primary key, dotted, e.g. "auth.session_ttl_seconds"
     type = "type", -- enum `setting_type`: how to read the jsonb value
@@ -80,6 +89,7 @@ C.columns = {
   },
 
   --- Refresh tokens of signed-in sessions (only a hash is stored).
+  ---@class VectraColumns.refresh_tokens
   refresh_tokens = {
     id = "id",
     user_id = "user_id",
@@ -94,6 +104,7 @@ C.columns = {
   },
 
   --- API keys for machine clients (only a hash is stored).
+  ---@class VectraColumns.api_keys
   api_keys = {
     id = "id",
     user_id = "user_id", -- the owner; the key acts with at most the owner's roles
@@ -109,6 +120,7 @@ C.columns = {
   },
 
   --- Append-only record of security-relevant actions.
+  ---@class VectraColumns.audit_log
   audit_log = {
     id = "id",
     actor_type = "actor_type", -- enum `audit_actor_type`
@@ -125,6 +137,7 @@ C.columns = {
 }
 
 --- Names of the native PostgreSQL enum types (`CREATE TYPE ... AS ENUM`).
+---@class VectraTypes
 C.types = {
   user_status = "user_status",
   setting_type = "setting_type",
@@ -171,6 +184,19 @@ for enum_name, list in pairs(C.enums) do
     keyed[value] = value
   end
   C.values[enum_name] = keyed
+end
+
+--- `"table.column"` from constants, for a qualified column in a join, a select
+--- or a where: `C.qualified(T.users, COL.users.id)` is "users.id". Both parts
+--- stay constants (checked by `vectra-db lint` and the editor).
+---@param table_name string
+---@param column string
+---@return string
+function C.qualified(table_name, column)
+  if table_name == nil or column == nil then
+    error("C.qualified(table, column): a part is nil (misspelt constant?)", 2)
+  end
+  return table_name .. "." .. column
 end
 
 return C

@@ -13,8 +13,8 @@ use crate::config::Overrides;
 /// Configuration comes from `vectra-db.toml` (searched upwards from the current
 /// directory), the environment from `--env`, `VECTRA_ENV`, `NODE_ENV`, else
 /// `development`. Exit codes: 0 done, 1 failed (nothing of the failed batch is
-/// applied), 2 usage or configuration error, 3 `--check` found pending or
-/// drifted migrations.
+/// applied), 2 usage or configuration error, 3 `--check` found pending,
+/// drifted or missing migrations, or `schema:dump --check` found `schemas/` out of date.
 #[derive(Debug, Parser)]
 #[command(name = "vectra-db", version, about, long_about)]
 pub struct Cli {
@@ -27,9 +27,9 @@ pub struct Cli {
     /// Connection URL or libpq `key=value` string; overrides the config's `connection`.
     #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Show every SQL statement sent.
-    #[arg(short, long, global = true, conflicts_with = "quiet")]
-    pub verbose: bool,
+    /// Show every SQL statement sent (long ones shortened, with their row count); `-vv` in full.
+    #[arg(short, long, global = true, conflicts_with = "quiet", action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Print only errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -65,6 +65,8 @@ pub enum Verb {
         all: bool,
         #[command(flatten)]
         flags: RunFlags,
+        #[command(flatten)]
+        drift: DriftFlag,
     },
     /// Run the next pending migration (or the named one) as a new batch.
     #[command(name = "migrate:up")]
@@ -80,6 +82,8 @@ pub enum Verb {
         name: Option<String>,
         #[command(flatten)]
         flags: RunFlags,
+        #[command(flatten)]
+        drift: DriftFlag,
     },
     /// Run the pending migrations up to and including NAME as a new batch.
     #[command(name = "migrate:to")]
@@ -131,9 +135,42 @@ pub enum Verb {
     /// Check migrations and seeds without running them: literal table or column
     /// names (use `lua/constants.lua`), a leading purpose comment, a `down`.
     Lint,
+    /// Convert Knex migrations and seeds (.js .ts .mjs .cjs, or directories of
+    /// them) to Lua files with the same stems; what cannot be converted is kept
+    /// as a `-- TODO(port):` comment, and the exit code is 1.
+    Port {
+        /// Files or directories to convert.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Directory for every converted file (default: the configured
+        /// migrations or seeds directory, by whether the file exports `seed`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Constants module whose names replace literal table and column names
+        /// (default: `constants.lua` on the configured `lua_path`, if any).
+        #[arg(long, value_name = "FILE")]
+        constants: Option<PathBuf>,
+        /// Overwrite existing `.lua` files.
+        #[arg(long)]
+        force: bool,
+        /// Write nothing; exit 1 if converting again would change a `.lua` file.
+        #[arg(long)]
+        check: bool,
+    },
     /// Create the database if it does not exist, then migrate:latest, then seed:run.
     #[command(name = "db:setup")]
     DbSetup,
+    /// Write `schemas/` (schema.sql, types.ts, zod.ts, constants.ts) from the
+    /// migrated database and `lua/constants.lua`.
+    #[command(name = "schema:dump")]
+    SchemaDump {
+        /// Directory to write to (default: `[schemas] dir` of the config, else `schemas`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write nothing; exit with code 3 and print a diff when the files are out of date.
+        #[arg(long)]
+        check: bool,
+    },
     /// Drop the database (terminating its connections), then db:setup.
     #[command(name = "db:reset")]
     DbReset {
@@ -157,6 +194,14 @@ pub struct RunFlags {
     pub per_migration: bool,
 }
 
+#[derive(Debug, clap::Args, Clone, Copy)]
+pub struct DriftFlag {
+    /// Undo migrations whose file changed since they ran, with the current file
+    /// (the edit–rollback–rerun loop while developing; refused on a `protected` environment).
+    #[arg(long)]
+    pub allow_drift: bool,
+}
+
 impl Cli {
     /// Splits the parsed line into the global switches and the command.
     pub fn resolve(self) -> (Global, Command) {
@@ -168,22 +213,30 @@ impl Cli {
             },
             json: self.json,
             quiet: self.quiet,
-            verbose: self.verbose,
+            verbose: self.verbose > 0,
+            full_statements: self.verbose > 1,
         };
         let run = |f: RunFlags| crate::commands::RunFlags {
             dry_run: f.dry_run,
             ignore_missing: f.ignore_missing,
             per_migration: f.per_migration,
+            allow_drift: false,
+        };
+        let undo = |f: RunFlags, d: DriftFlag| crate::commands::RunFlags {
+            allow_drift: d.allow_drift,
+            ..run(f)
         };
         use crate::runner::migrator::Target;
         let command = match self.command {
             Verb::MigrateMake { name, stub } => Command::MigrateMake { name, stub },
             Verb::MigrateLatest(f) => Command::Migrate(Target::Latest, run(f)),
-            Verb::MigrateRollback { all, flags } => {
-                Command::Migrate(Target::Rollback { all }, run(flags))
+            Verb::MigrateRollback { all, flags, drift } => {
+                Command::Migrate(Target::Rollback { all }, undo(flags, drift))
             }
             Verb::MigrateUp { name, flags } => Command::Migrate(Target::Up(name), run(flags)),
-            Verb::MigrateDown { name, flags } => Command::Migrate(Target::Down(name), run(flags)),
+            Verb::MigrateDown { name, flags, drift } => {
+                Command::Migrate(Target::Down(name), undo(flags, drift))
+            }
             Verb::MigrateTo { name, flags } => Command::Migrate(Target::To(name), run(flags)),
             Verb::MigrateList { check } => Command::MigrateStatus { check },
             Verb::MigrateVerify { ignore_missing } => Command::Verify { ignore_missing },
@@ -200,8 +253,22 @@ impl Cli {
             },
             Verb::SeedRun { specific, dry_run } => Command::SeedRun { specific, dry_run },
             Verb::Lint => Command::Lint,
+            Verb::Port {
+                paths,
+                out,
+                constants,
+                force,
+                check,
+            } => Command::Port {
+                paths,
+                out,
+                constants,
+                force,
+                check,
+            },
             Verb::DbSetup => Command::DbSetup,
             Verb::DbReset { force } => Command::DbReset { force },
+            Verb::SchemaDump { out, check } => Command::SchemaDump { out, check },
         };
         (global, command)
     }

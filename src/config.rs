@@ -82,6 +82,9 @@ struct ConfigFile {
     defaults: EnvironmentKeys,
     #[serde(default)]
     environments: BTreeMap<String, EnvironmentKeys>,
+    /// `schema:dump` settings: one per project, not per environment.
+    #[serde(default)]
+    schemas: crate::schema_dump::SchemasKeys,
 }
 
 /// What the command line says about configuration (resolved by `cli`).
@@ -114,6 +117,8 @@ pub struct Settings {
     /// Bytes one file's Lua state may allocate (0 = none).
     pub lua_memory_limit: u64,
     pub protected: bool,
+    /// The `[schemas]` table (`schema:dump`).
+    pub schemas: crate::schema_dump::SchemaOptions,
 }
 
 impl std::fmt::Debug for Settings {
@@ -172,6 +177,7 @@ impl Settings {
             .or_else(|| var("NODE_ENV").filter(|v| !v.is_empty()))
             .unwrap_or_else(|| "development".to_string());
 
+        let mut schemas = crate::schema_dump::SchemasKeys::default();
         let (root, keys) = match &config_file {
             Some(path) => {
                 let root = path
@@ -199,6 +205,7 @@ impl Settings {
                         }
                     ));
                 };
+                schemas = file.schemas;
                 (root, env_keys.over(file.defaults))
             }
             None => (
@@ -234,6 +241,20 @@ impl Settings {
                 .map(|item| expand_key(key, Some(item)).map(|v| root.join(v.unwrap_or_default())))
                 .collect()
         };
+        // Migration and seed directories may be patterns (`plugins/*/migrations`).
+        let expand_dirs = |key: &str,
+                           value: Option<OneOrMany>,
+                           default: &str|
+         -> Result<Vec<PathBuf>, ConfigError> {
+            let mut dirs = Vec::new();
+            for dir in expand_list(key, value, default)? {
+                dirs.extend(
+                    matching_dirs(&dir)
+                        .map_err(|e| ConfigError(format!("{where_}: `{key}`: {e}")))?,
+                );
+            }
+            Ok(dirs)
+        };
 
         let connection = match overrides.database_url.clone() {
             Some(url) => url,
@@ -267,9 +288,10 @@ impl Settings {
         )
         .map_err(|e| ConfigError(format!("{where_}: `lua_memory_limit`: {e}")))?;
 
+        let schemas = schemas.resolve(&root);
         Ok(Settings {
-            migrations: expand_list("migrations", keys.migrations, "migrations")?,
-            seeds: expand_list("seeds", keys.seeds, "seeds")?,
+            migrations: expand_dirs("migrations", keys.migrations, "migrations")?,
+            seeds: expand_dirs("seeds", keys.seeds, "seeds")?,
             lua_path: expand_list("lua_path", keys.lua_path, "lua")?,
             environment,
             config_file,
@@ -282,8 +304,29 @@ impl Settings {
             lua_time_limit,
             lua_memory_limit,
             protected: keys.protected.unwrap_or(false),
+            schemas,
         })
     }
+}
+
+/// The directories a `migrations` / `seeds` entry names: itself, or, when
+/// it holds a glob pattern (`*`, `?`, `[`), every directory matching it, in
+/// path order (none is fine: a plugin folder may have no migrations yet).
+fn matching_dirs(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let text = dir.to_string_lossy();
+    if !text.contains(['*', '?', '[']) {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let paths = glob::glob(&text).map_err(|e| format!("bad pattern `{text}`: {e}"))?;
+    let mut dirs = Vec::new();
+    for path in paths {
+        let path = path.map_err(|e| format!("cannot read `{}`: {e}", e.path().display()))?;
+        if path.is_dir() {
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
 }
 
 /// `vectra-db.toml` in `start` or the nearest parent, like Cargo.toml.
@@ -542,5 +585,48 @@ mod tests {
         assert!(e.contains("unknown field `conection`"), "{e}");
         assert!(e.contains(CONFIG_FILE), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn migration_directories_may_be_glob_patterns() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        for d in [
+            "migrations",
+            "plugins/b/migrations",
+            "plugins/a/migrations",
+            "plugins/c",
+        ] {
+            std::fs::create_dir_all(dir.join(d)).unwrap();
+        }
+        std::fs::write(dir.join("plugins/not_a_dir"), "").unwrap();
+        std::fs::write(
+            dir.join(CONFIG_FILE),
+            "[defaults]\nmigrations = [\"migrations\", \"plugins/*/migrations\"]\nseeds = \"none/*/seeds\"\n[environments.development]\n",
+        )
+        .unwrap();
+        let s = Settings::resolve_with(&Overrides::default(), dir, &vars(&[])).unwrap();
+        assert_eq!(
+            s.migrations,
+            vec![
+                dir.join("migrations"),
+                dir.join("plugins/a/migrations"),
+                dir.join("plugins/b/migrations"),
+            ]
+        );
+        assert!(s.seeds.is_empty(), "{:?}", s.seeds);
+
+        std::fs::write(
+            dir.join(CONFIG_FILE),
+            "[defaults]\nmigrations = \"a/[b\"\n[environments.development]\n",
+        )
+        .unwrap();
+        let e = Settings::resolve_with(&Overrides::default(), dir, &vars(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`migrations`") && e.contains("bad pattern"),
+            "{e}"
+        );
     }
 }

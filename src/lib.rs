@@ -9,6 +9,8 @@
 // cold path of a run, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod api;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -17,5 +19,7 @@ pub mod interrupt;
 pub mod lint;
 pub mod lua;
 pub mod output;
+pub mod port;
 pub mod runner;
+pub mod schema_dump;
 pub mod sql;

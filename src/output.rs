@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::runner::migrator::AppliedState;
 use crate::runner::{Direction, Observer};
 use crate::sql::Value;
 
@@ -60,6 +61,25 @@ impl Reporter {
         if self.human() {
             self.print(|| anstream::println!("{GREEN}{text}{GREEN:#}"));
         }
+    }
+
+    /// One applied migration of `migrate:status`, with its checksum state
+    /// (drifted and missing in red, so they stand out on a terminal).
+    pub fn applied_row(&self, name: &str, batch: i64, time: &str, state: AppliedState) {
+        let (style, text) = match state {
+            AppliedState::Ok => (GREEN, "checksum ok"),
+            AppliedState::Adopted => (DIM, "no checksum (recorded by Knex)"),
+            AppliedState::Drifted => (RED, "DRIFTED: file changed since it ran"),
+            AppliedState::Missing => (RED, "MISSING: no file"),
+        };
+        self.line(&format!(
+            "{name}  batch {batch}  {time}  {style}{text}{style:#}"
+        ));
+    }
+
+    /// One pending migration of `migrate:status`.
+    pub fn pending_row(&self, name: &str) {
+        self.line(&format!("{YELLOW}{name}{YELLOW:#}"));
     }
 
     fn print(&self, f: impl FnOnce()) {
@@ -143,30 +163,115 @@ pub fn json(value: &serde_json::Value) {
     let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
 }
 
+/// Statements longer than this are shortened by `-v` (a 500-row insert is
+/// tens of thousands of characters); `-vv` prints them in full.
+const SHORT_SQL: usize = 300;
+/// Values shown for a shortened statement.
+const SHORT_VALUES: usize = 10;
+
 /// Prints each statement sent (`-v`, `--dry-run`): on stdout, or on stderr
 /// when stdout carries the JSON document.
 pub struct StatementPrinter {
     pub to_stderr: bool,
+    /// `-vv`: never shorten.
+    pub full: bool,
 }
 
 impl crate::db::StatementLog for StatementPrinter {
     fn statement(&mut self, sql: &str, bindings: &[Value]) {
-        let mut line = sql.to_string();
+        let shown: Vec<String> = bindings
+            .iter()
+            .take(if self.full { usize::MAX } else { SHORT_VALUES })
+            .map(|b| match b.to_pg_text() {
+                None => "NULL".to_string(),
+                Some(t) if matches!(b, Value::Int(_) | Value::Float(_) | Value::Bool(_)) => t,
+                Some(t) => crate::sql::quote_literal(&t),
+            })
+            .collect();
+        let (text, note) = if self.full {
+            (sql, None)
+        } else {
+            shorten(sql, bindings.len())
+        };
+        let mut line = text.to_string();
+        if let Some(note) = note {
+            line.push_str(&format!("{DIM}{note}{DIM:#}"));
+        }
         if !bindings.is_empty() {
-            let shown: Vec<String> = bindings
-                .iter()
-                .map(|b| match b.to_pg_text() {
-                    None => "NULL".to_string(),
-                    Some(t) if matches!(b, Value::Int(_) | Value::Float(_) | Value::Bool(_)) => t,
-                    Some(t) => crate::sql::quote_literal(&t),
-                })
-                .collect();
-            line.push_str(&format!("  {DIM}-- [{}]{DIM:#}", shown.join(", ")));
+            let more = bindings.len() - shown.len();
+            let more = if more > 0 {
+                format!(", … {more} more")
+            } else {
+                String::new()
+            };
+            line.push_str(&format!("  {DIM}-- [{}{more}]{DIM:#}", shown.join(", ")));
         }
         if self.to_stderr {
             anstream::eprintln!("{DIM}sql>{DIM:#} {line}");
         } else {
             anstream::println!("{DIM}sql>{DIM:#} {line}");
         }
+    }
+}
+
+/// `-v`'s view of a long statement: its first [`SHORT_SQL`] characters (a
+/// true prefix, cut at a character boundary) and a note of what was left
+/// out, with the number of rows of a multi-row insert.
+fn shorten(sql: &str, values: usize) -> (&str, Option<String>) {
+    if sql.len() <= SHORT_SQL {
+        return (sql, None);
+    }
+    let mut cut = SHORT_SQL;
+    while !sql.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let rows = insert_rows(sql)
+        .map(|n| format!("{n} rows, "))
+        .unwrap_or_default();
+    let note = format!(
+        " … ({rows}{values} values, {} characters in all; -vv prints it in full)",
+        sql.len()
+    );
+    (&sql[..cut], Some(note))
+}
+
+/// The row count of `insert … values (…), (…)` as the builder writes it.
+fn insert_rows(sql: &str) -> Option<usize> {
+    if !sql.starts_with("insert into ") && !sql.contains(") insert into ") {
+        return None;
+    }
+    let values = &sql[sql.find(" values (")?..];
+    Some(values.matches("), (").count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_statement_is_shown_whole() {
+        assert_eq!(shorten("select 1", 0), ("select 1", None));
+    }
+
+    #[test]
+    fn a_long_insert_is_a_true_prefix_with_its_row_count() {
+        let rows = vec!["(?, ?)"; 500].join(", ");
+        let sql = format!("insert into \"users\" (\"a\", \"b\") values {rows}");
+        let (text, note) = shorten(&sql, 1000);
+        assert!(sql.starts_with(text) && text.len() == SHORT_SQL, "{text}");
+        let note = note.expect("a note");
+        assert!(note.contains("500 rows, 1000 values"), "{note}");
+        assert!(
+            note.contains(&format!("{} characters", sql.len())),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn the_cut_never_splits_a_character() {
+        let sql = format!("select '{}'", "é".repeat(400));
+        let (text, note) = shorten(&sql, 0);
+        assert!(sql.starts_with(text) && text.len() <= SHORT_SQL);
+        assert!(!note.expect("a note").contains("rows"));
     }
 }

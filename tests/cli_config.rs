@@ -178,3 +178,34 @@ fn lua_modules_print_and_os_exit() {
     out.code(1).says(&["migrations/002_exit.lua:4", "os.exit"]);
     assert!(!db.table_exists("e"));
 }
+
+/// `migrations` may name glob patterns: a monorepo's `plugins/*/migrations`
+/// run with the project's own, in file-name order across all of them.
+#[test]
+fn migration_directories_may_be_glob_patterns() {
+    let db = TestDb::new("cfg_glob");
+    let p = Project::new(&db);
+    p.config(&format!(
+        "[defaults]\nmigrations = [\"migrations\", \"plugins/*/migrations\"]\n\n[environments.development]\nconnection = \"{}\"\n",
+        db.url
+    ));
+    p.table_migration("001_core", "core");
+    p.file(
+        "plugins/billing/migrations/002_billing.lua",
+        &create_table("billing"),
+    );
+    p.file(
+        "plugins/audit/migrations/003_audit.lua",
+        &create_table("audit"),
+    );
+    p.file("plugins/empty/README.md", "no migrations here\n");
+    p.run(&["migrate:latest"]).ok().says(&[
+        "001_core.lua",
+        "002_billing.lua",
+        "003_audit.lua",
+        "Batch 1 run: 3 migrations",
+    ]);
+    for t in ["core", "billing", "audit"] {
+        assert!(db.table_exists(t), "{t}");
+    }
+}

@@ -122,7 +122,7 @@ fn setup_json_reports_what_it_did() {
 }
 
 #[test]
-fn reset_drops_and_rebuilds_even_with_an_open_connection() {
+fn reset_lists_open_sessions_and_with_force_drops_and_rebuilds() {
     let fresh = FreshName::new("reset");
     let p = setup_project();
     p.run(&["db:setup", "--database-url", &fresh.url]).ok();
@@ -138,7 +138,19 @@ fn reset_drops_and_rebuilds_even_with_an_open_connection() {
         "return {\n  up = function(knex)\n    knex.schema:raw(\"create table b (id integer)\")\n  end,\n}\n",
     );
 
-    let out = p.run(&["db:reset", "--database-url", &fresh.url]);
+    // Without --force, the open session is listed and nothing is dropped.
+    let refused = p.run(&["db:reset", "--database-url", &fresh.url]);
+    refused.code(2).says(&[
+        "other session(s) are using",
+        "pass `--force` to terminate them",
+        "pid ",
+    ]);
+    assert_eq!(
+        fresh.strings("select id from a order by id"),
+        vec!["1", "2", "3"]
+    );
+
+    let out = p.run(&["db:reset", "--force", "--database-url", &fresh.url]);
     out.ok().says(&[
         &format!("Dropped database `{}`", fresh.name),
         &format!("Created database `{}`", fresh.name),
@@ -187,4 +199,43 @@ fn reset_of_a_protected_environment_needs_force() {
     out.ok()
         .says(&["Dropped database", "Batch 1 run: 1 migration"]);
     assert_eq!(db.strings("select count(*) from a"), vec!["2"]);
+}
+
+#[test]
+fn reset_validates_everything_before_dropping_anything() {
+    let fresh = FreshName::new("reset_validate");
+    let p = setup_project();
+    p.run(&["db:setup", "--database-url", &fresh.url]).ok();
+    // A migration that does not load: nothing may be dropped.
+    p.migration("002_broken", "return {\n  up = function(knex)\n");
+    let out = p.run(&["db:reset", "--force", "--database-url", &fresh.url]);
+    out.code(1).says(&["migrations/002_broken.lua"]);
+    assert_eq!(
+        fresh.strings("select count(*) from a"),
+        vec!["2"],
+        "the database was dropped"
+    );
+    // A missing migrations directory: nothing dropped either.
+    p.remove("migrations/002_broken.lua");
+    p.config(&format!(
+        "[defaults]\nmigrations = \"nowhere\"\n\n[environments.development]\nconnection = \"{}\"\n",
+        fresh.url
+    ));
+    let out = p.run(&["db:reset", "--force", "--database-url", &fresh.url]);
+    out.code(2).says(&["nowhere", "does not exist"]);
+    assert_eq!(
+        fresh.strings("select count(*) from a"),
+        vec!["2"],
+        "the database was dropped"
+    );
+}
+
+#[test]
+fn reset_of_a_server_that_is_not_local_needs_force() {
+    let p = setup_project();
+    // Never reached: the check comes before any connection.
+    let url = "postgres://someone@db.example.com:5432/prod";
+    let out = p.run(&["db:reset", "--database-url", url]);
+    out.code(2)
+        .says(&["not a local server", "db.example.com", "--force"]);
 }

@@ -250,3 +250,109 @@ fn a_url_typed_in_the_wrong_place_does_not_print_its_password() {
         .says(&["unexpected argument", "postgres://u:***@127.0.0.1/db"]);
     assert!(!out.all().contains("hunter2secret"), "{out}");
 }
+
+/// Every misuse of a builder is reported at the user's `file:line` (never at
+/// mlua's helper chunks), and the common ones say what to do.
+#[test]
+fn builder_misuse_names_the_users_line_and_what_to_do() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "knex(\"x\"):wher(\"a\", 1):run()",
+            &["unknown method `query:wher`", "did you mean `query:where`"],
+        ),
+        (
+            "local q = knex(\"x\"):where(\"a\", 1)\n    print(q.id)",
+            &["this is a query, not rows", "add `:run()`", "`.id`"],
+        ),
+        (
+            "local q = knex(\"x\")\n    for _, r in ipairs(q) do end",
+            &["this is a query, not rows", "add `:run()`"],
+        ),
+        (
+            "knex(\"x\").where(\"a\", 1)",
+            &["`query:where` is a method", "call it with `:`"],
+        ),
+        (
+            "knex.raw(\"select 1\"):rn()",
+            &[
+                "unknown method `knex.raw(...):rn`",
+                "did you mean `knex.raw(...):run`",
+            ],
+        ),
+        (
+            "knex.schema:createTable(\"x\", function(t) t:strng(\"a\") end)",
+            &["unknown method `t:strng`", "did you mean `t:string`"],
+        ),
+        (
+            "knex(\"x\"):join(\"y\", function(j) j:onn(\"a\", \"b\") end):run()",
+            &[
+                "unknown method `join clause:onn`",
+                "did you mean `join clause:on`",
+            ],
+        ),
+        (
+            "knex.batchInsert(\"x\", {}):returnin(\"id\")",
+            &["unknown method `knex.batchInsert(...):returnin`"],
+        ),
+    ];
+    for (i, (body, needles)) in cases.iter().enumerate() {
+        let db = TestDb::new(&format!("err_misuse_{i}"));
+        let p = Project::new(&db);
+        // The misuse is on line 3 (its second line, if any, on line 4).
+        p.migration(
+            "001_misuse",
+            &format!("return {{\n  up = function(knex)\n    {body}\n  end,\n}}\n"),
+        );
+        let out = p.run(&["migrate:latest"]);
+        fails_clearly(&out, needles);
+        let line = if body.contains('\n') { 4 } else { 3 };
+        let at = format!("migrations/001_misuse.lua:{line}");
+        assert!(out.stderr.contains(&at), "case {i}: no `{at}`; {out}");
+        for internal in ["__mlua", "[C]", "?:"] {
+            assert!(
+                !out.stderr.contains(internal),
+                "case {i}: `{internal}`; {out}"
+            );
+        }
+    }
+}
+
+/// A listener that accepts TCP connections and never answers: the run fails
+/// after `connect_timeout` with a clear message instead of hanging.
+#[test]
+fn a_server_that_never_answers_fails_after_connect_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let held = std::thread::spawn(move || {
+        // Keep accepted sockets open (and silent) until the test ends.
+        let mut open = Vec::new();
+        for stream in listener.incoming().take(4) {
+            match stream {
+                Ok(s) => open.push(s),
+                Err(_) => break,
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(8));
+    });
+    let p = Project::bare();
+    let url = format!(
+        "postgres://nobody:hunter2secret@127.0.0.1:{port}/db?connect_timeout=2&sslmode=disable"
+    );
+    let started = std::time::Instant::now();
+    let out = p.run(&["--database-url", &url, "migrate:status"]);
+    let took = started.elapsed();
+    fails_clearly(
+        &out,
+        &[
+            "no answer within 2 s",
+            "connect_timeout",
+            &format!("127.0.0.1:{port}"),
+        ],
+    );
+    assert!(
+        !out.all().contains("hunter2secret"),
+        "password shown; {out}"
+    );
+    assert!(took < std::time::Duration::from_secs(7), "took {took:?}");
+    drop(held);
+}

@@ -711,3 +711,26 @@ fn per_migration_commits_each_migration_on_its_own() {
     }
     assert!(db.table_exists("a") && !db.table_exists("b"));
 }
+
+/// A migration named as a Knex ledger has it (`…_types.js.js`), as its file
+/// stem (`…_types.js`) or as its `.lua` file name: all three mean the file.
+#[test]
+fn a_migration_is_named_by_ledger_name_file_stem_or_file_name() {
+    let db = TestDb::new("mig_names_js");
+    let p = Project::new(&db);
+    p.table_migration("20200101000000_types.js.lua", "types_t");
+    p.run(&["migrate:latest"]).ok();
+    // As if Knex had applied the TypeScript original compiled to `.js`.
+    db.client()
+        .batch_execute("update knex_migrations set name = '20200101000000_types.js.js'")
+        .expect("rename ledger row");
+    p.run(&["migrate:down", "20200101000000_types.js"]).ok();
+    assert!(!db.table_exists("types_t"));
+    p.run(&["migrate:up", "20200101000000_types.js.js"]).ok();
+    assert!(db.table_exists("types_t"));
+    p.run(&["migrate:down", "20200101000000_types.js.lua"]).ok();
+    assert!(!db.table_exists("types_t"));
+    p.run(&["migrate:to", "20200101000000_types.js"]).ok();
+    assert!(db.table_exists("types_t"));
+    p.run(&["migrate:up", "20200101000000_types"]).code(2);
+}

@@ -278,3 +278,94 @@ fn no_escape_codes_without_a_terminal_or_with_no_color() {
         assert!(!all.contains("\x1b["), "escape codes with {why}:\n{all:?}");
     }
 }
+
+// Issue 12 item 4: `migrate:status` shows each row's checksum state, in
+// colour on a terminal (drifted in red), and says what to run when pending.
+#[test]
+fn status_shows_the_checksum_state_per_row_in_colour_and_a_hint() {
+    let db = TestDb::new("status_colour");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b");
+    p.run(&["migrate:latest"]).ok();
+    p.run(&["migrate:status"]).ok().says(&[
+        "001_a.lua  batch 1",
+        "checksum ok",
+        "No Pending Migration",
+    ]);
+    p.migration("002_b", &format!("{}-- edited\n", create_table("b")));
+    p.table_migration("003_c", "c");
+
+    let out = p.run(&["migrate:status"]);
+    out.ok().says(&[
+        "checksum ok",
+        "DRIFTED: file changed since it ran",
+        "003_c.lua",
+        "Run `vectra-db migrate:latest` to apply them.",
+        "--allow-drift",
+    ]);
+    assert!(!out.all().contains("\x1b["), "colour without a terminal");
+
+    let forced = p.run_env(&["migrate:status"], &[("CLICOLOR_FORCE", "1")]);
+    let line = |needle: &str| {
+        forced
+            .stdout
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{}", forced.stdout))
+            .to_string()
+    };
+    assert!(
+        line("DRIFTED").contains("\x1b[31m"),
+        "{:?}",
+        line("DRIFTED")
+    );
+    assert!(
+        line("checksum ok").contains("\x1b[32m"),
+        "{:?}",
+        line("checksum ok")
+    );
+    assert!(
+        line("003_c.lua").contains("\x1b[33m"),
+        "{:?}",
+        line("003_c.lua")
+    );
+}
+
+// Issue 12 item 4: `-v` shortens a long statement to a true prefix and says
+// how many rows it carries; `-vv` prints it whole.
+#[test]
+fn verbose_shortens_long_statements_and_vv_prints_them_whole() {
+    let db = TestDb::new("verbose_long");
+    let p = Project::new(&db);
+    p.migration(
+        "001_rows",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table t (id integer, name text)\")\n    local rows = {}\n    for i = 1, 500 do rows[i] = { id = i, name = \"row \" .. i } end\n    knex(\"t\"):insert(rows):run()\n  end,\n  down = function(knex)\n    knex.schema:raw(\"drop table t\")\n  end,\n}\n",
+    );
+    let insert_line = |args: &[&str]| {
+        let out = p.run(args);
+        out.ok();
+        out.stdout
+            .lines()
+            .find(|l| l.contains("insert into \"t\""))
+            .unwrap_or_else(|| panic!("no insert in:\n{}", out.stdout))
+            .to_string()
+    };
+    let line = insert_line(&["-v", "migrate:latest"]);
+    assert!(line.len() < 800, "not shortened: {} characters", line.len());
+    assert!(
+        line.contains("insert into \"t\" (\"id\", \"name\") values ("),
+        "{line}"
+    );
+    assert!(line.contains("500 rows, 1000 values"), "{line}");
+    assert!(line.contains("-vv"), "{line}");
+    assert!(line.contains("… 990 more"), "{line}");
+
+    p.run(&["migrate:rollback"]).ok();
+    let line = insert_line(&["-vv", "migrate:latest"]);
+    assert!(
+        line.contains("'row 500'") && !line.contains("-vv"),
+        "{}",
+        &line[..200]
+    );
+}

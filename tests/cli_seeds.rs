@@ -56,6 +56,35 @@ fn specific_runs_exactly_the_named_seeds_in_name_order() {
     assert_eq!(log(&db), vec!["02_settings", "01_roles", "03_users"]);
 }
 
+// Issue 12 item 4: a path (what shell completion gives) works as well as a name.
+#[test]
+fn specific_accepts_a_path_to_the_seed() {
+    let db = TestDb::new("seeds_specific_path");
+    let p = seeded_project(&db);
+    p.run(&["seed:run", "--specific", "seeds/02_settings.lua"])
+        .ok()
+        .says(&["Ran 1 seed file"]);
+    let absolute = p.path("seeds/03_users.lua");
+    p.run(&[
+        "seed:run",
+        "--specific",
+        "./seeds/01_roles.lua",
+        "--specific",
+        absolute.to_str().expect("utf-8 temp path"),
+    ])
+    .ok()
+    .says(&["Ran 2 seed files"]);
+    assert_eq!(log(&db), vec!["02_settings", "01_roles", "03_users"]);
+    // A path to a file that is not a seed of the project is not taken for its name.
+    p.file(
+        "elsewhere/01_roles.lua",
+        "return { seed = function() end }\n",
+    );
+    p.run(&["seed:run", "--specific", "elsewhere/01_roles.lua"])
+        .code(2)
+        .says(&["elsewhere/01_roles.lua", "does not exist"]);
+}
+
 #[test]
 fn an_unknown_specific_seed_lists_the_available_ones() {
     let db = TestDb::new("seeds_unknown");

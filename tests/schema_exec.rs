@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use vectra_db::db::SharedDb;
-use vectra_db::lua::{schema, Script, ScriptEnv};
+use vectra_db::lua::{Script, ScriptEnv};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema")
@@ -157,19 +157,21 @@ fn the_fixture_migrations_use_every_method() {
         .iter()
         .map(|p| std::fs::read_to_string(p).expect("read migration"))
         .collect();
-    let lists = [
-        schema::SCHEMA_METHODS,
-        schema::TABLE_METHODS,
-        schema::COLUMN_METHODS,
-        schema::FOREIGN_METHODS,
-        schema::VIEW_METHODS,
-        schema::ALTER_VIEW_METHODS,
-        schema::VIEW_COLUMN_METHODS,
+    use vectra_db::api::Builder;
+    let builders = [
+        Builder::Schema,
+        Builder::Table,
+        Builder::Column,
+        Builder::Foreign,
+        Builder::View,
+        Builder::AlterView,
+        Builder::ViewColumn,
     ];
     let skipped = ["geometry", "geography", "set"];
-    let missing: Vec<&str> = lists
+    let missing: Vec<&str> = builders
         .iter()
-        .flat_map(|l| l.iter().copied())
+        .flat_map(|b| b.methods())
+        .map(|m| m.name)
         .filter(|m| !skipped.contains(m) && !text.contains(&format!(":{m}(")))
         .collect();
     assert!(

@@ -144,6 +144,20 @@ row!(
     "",
     "[]"
 );
+// Issue 12 item 4: a row whose only value is nil is `{}` in Lua: the empty list
+// (documented in docs/lua-api/query.md; Knex's `{ a: undefined }` inserts defaults).
+row!(
+    insert_08b_row_of_only_nil_is_the_empty_list,
+    r#"knex('users'):insert({ name = nil })"#,
+    "",
+    "[]"
+);
+row!(
+    insert_08c_null_is_written_as_null,
+    r#"knex('users'):insert({ name = knex.null })"#,
+    r#"insert into "users" ("name") values (?)"#,
+    "[null]"
+);
 row!(
     insert_09_insert_select,
     r#"knex('users'):insert(knex.select('name'):from('old_users'))"#,
@@ -1234,7 +1248,7 @@ row_error!(
 row_error!(
     extra_unknown_method,
     r#"knex('t'):wher('a', 1)"#,
-    "unknown query builder method `wher`; did you mean `where`?"
+    "unknown method `query:wher`; did you mean `query:where`?"
 );
 row!(
     extra_hostile_identifier,

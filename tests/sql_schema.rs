@@ -2124,68 +2124,6 @@ fn misuse_foreign_key_without_target_table_points_at_its_declaration() {
     );
 }
 
-// ===== Acceptance 5: every exposed method is documented =====
-
-#[test]
-fn every_exposed_method_is_in_the_luals_definitions_and_the_docs() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let defs = std::fs::read_to_string(root.join("lua/types/schema.lua")).expect("read defs");
-    let docs = std::fs::read_to_string(root.join("docs/lua-api/schema.md")).expect("read docs");
-    // (methods, class in the LuaLS file, receiver in the docs)
-    let groups: [(&[&str], &str, &str); 7] = [
-        (schema::SCHEMA_METHODS, "SchemaBuilder", "knex.schema"),
-        (schema::TABLE_METHODS, "TableBuilder", "t"),
-        (schema::COLUMN_METHODS, "ColumnBuilder", "col"),
-        (schema::FOREIGN_METHODS, "ForeignBuilder", "fk"),
-        (schema::VIEW_METHODS, "ViewBuilder", "v"),
-        (schema::ALTER_VIEW_METHODS, "AlterViewBuilder", "v"),
-        (schema::VIEW_COLUMN_METHODS, "ViewColumnBuilder", "vc"),
-    ];
-    let mut missing = Vec::new();
-    for (methods, class, receiver) in groups {
-        assert!(defs.contains(&format!("---@class knex.{class}\nlocal {class} = {{}}")));
-        for m in methods {
-            if !defs.contains(&format!("function {class}:{m}(")) {
-                missing.push(format!("lua/types/schema.lua: {class}:{m}"));
-            }
-            if !docs.contains(&format!("`{receiver}:{m}("))
-                && !docs.contains(&format!(", `{receiver}:{m}("))
-            {
-                missing.push(format!("docs/lua-api/schema.md: {receiver}:{m}"));
-            }
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "undocumented methods:\n{}",
-        missing.join("\n")
-    );
-}
-
-#[test]
-fn no_method_is_documented_that_does_not_exist() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let defs = std::fs::read_to_string(root.join("lua/types/schema.lua")).expect("read defs");
-    let all: Vec<&str> = [
-        schema::SCHEMA_METHODS,
-        schema::TABLE_METHODS,
-        schema::COLUMN_METHODS,
-        schema::FOREIGN_METHODS,
-        schema::VIEW_METHODS,
-        schema::ALTER_VIEW_METHODS,
-        schema::VIEW_COLUMN_METHODS,
-    ]
-    .concat();
-    for line in defs.lines().filter(|l| l.starts_with("function ")) {
-        let name = line
-            .split_once(':')
-            .and_then(|(_, rest)| rest.split_once('('))
-            .map(|(n, _)| n)
-            .unwrap_or_default();
-        assert!(all.contains(&name), "documented but not exposed: {line}");
-    }
-}
-
 // ===== knex.fn / knex.raw inside checks and defaults =====
 
 row!(

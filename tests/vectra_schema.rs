@@ -122,7 +122,7 @@ fn db_setup_builds_the_schema_and_data_then_changes_nothing_then_reset_rebuilds(
 
     // Another connection stays open while the database is dropped and rebuilt.
     let _held = db.client();
-    run_in(&repo(), &db.url, &["db:reset"])
+    run_in(&repo(), &db.url, &["db:reset", "--force"])
         .ok()
         .says(&["Dropped database", "Batch 1 run: 6 migrations"]);
     assert_eq!(

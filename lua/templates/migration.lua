@@ -7,6 +7,7 @@ local T, COL = C.tables, C.columns
 -- TODO is replaced. Table and column names come from lua/constants.lua (add
 -- new ones there first); schema calls run at once, queries need `:run()`.
 return {
+  ---@param knex Knex
   up = function(knex)
     -- knex.schema:createTable(T.widgets, function(t)
     --   t:increments(COL.widgets.id)
@@ -15,6 +16,7 @@ return {
     -- end)
   end,
 
+  ---@param knex Knex
   down = function(knex)
     -- Undo exactly what `up` did, newest first (and `DROP TYPE` native enums):
     -- knex.schema:dropTable(T.widgets)

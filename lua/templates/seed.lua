@@ -7,6 +7,7 @@ local T, COL = C.tables, C.columns
 -- make them idempotent (upsert with onConflict, never a blind insert). All seed
 -- files run in one transaction; queries need `:run()`.
 return {
+  ---@param knex Knex
   seed = function(knex)
     -- knex(T.widgets)
     --   :insert({ { [COL.widgets.name] = "first" }, { [COL.widgets.name] = "second" } })

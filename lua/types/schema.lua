@@ -877,3 +877,16 @@ function ViewColumnBuilder:rename(name) end
 ---@param sql string|knex.RawSql
 ---@return knex.ViewColumnBuilder
 function ViewColumnBuilder:defaultTo(sql) end
+
+
+-- Knex's other spellings and the methods added for parity (issue 11).
+---Knex's `default`: Knex's alias of `defaultTo`.
+---@param value knex.Literal|nil
+---@return knex.ColumnBuilder
+function ColumnBuilder:default(value) end
+
+---Knex's `defaultsTo`: Knex's alias of `defaultTo`.
+---@param value knex.Literal|nil
+---@return knex.ColumnBuilder
+function ColumnBuilder:defaultsTo(value) end
+

@@ -9,7 +9,7 @@ use crate::db::{ConnectOptions, ConnectTarget, Db};
 use crate::output::Reporter;
 use crate::runner::migrator::Target;
 use crate::runner::seeder::Seeder;
-use crate::runner::RunnerError;
+use crate::runner::{files, RunnerError};
 use crate::sql::{quote_ident, quote_literal};
 
 fn maintenance(target: &ConnectTarget) -> Result<Db, RunnerError> {
@@ -62,6 +62,11 @@ pub fn setup(
     })))
 }
 
+/// `db:reset`: drops the database and runs `db:setup`. Nothing is dropped
+/// before everything `db:setup` needs has been checked (the migration and
+/// seed directories exist, every file loads), and without `--force` it
+/// refuses a protected environment, a server that is not this machine, and a
+/// database other sessions are using (listing them).
 pub fn reset(
     settings: &Settings,
     global: &Global,
@@ -76,7 +81,42 @@ pub fn reset(
             settings.environment
         )));
     }
-    let mut admin = maintenance(&target)?;
+    if !target.is_local() && !force {
+        return Err(RunnerError::Usage(format!(
+            "`db:reset` would drop database `{name}` on `{target}`, which is not a local server (Unix socket, localhost, 127.0.0.1, ::1); pass `--force` if you mean it"
+        )));
+    }
+    let admin = maintenance(&target)?.into_shared();
+    validate_files(settings, &admin)?;
+    if !force {
+        let others = admin.borrow_mut().simple_rows(&format!(
+            "select pid::text, coalesce(nullif(application_name, ''), '-'), \
+             coalesce(client_addr::text, 'local socket'), coalesce(state, '-') \
+             from pg_stat_activity where datname = {} and pid <> pg_backend_pid() order by pid",
+            quote_literal(&name)
+        ))?;
+        if !others.is_empty() {
+            let list: Vec<String> = others
+                .iter()
+                .map(|row| {
+                    let field = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+                    format!(
+                        "pid {} ({}, from {}, {})",
+                        field(0),
+                        field(1),
+                        field(2),
+                        field(3)
+                    )
+                })
+                .collect();
+            return Err(RunnerError::Usage(format!(
+                "`db:reset` would drop database `{name}`, which {} other session(s) are using: {}; close them or pass `--force` to terminate them",
+                others.len(),
+                list.join("; ")
+            )));
+        }
+    }
+    let mut admin = admin.borrow_mut();
     // WITH (FORCE) terminates the database's other connections (PostgreSQL 13+).
     admin.batch(&format!(
         "drop database if exists {} with (force)",
@@ -89,4 +129,21 @@ pub fn reset(
         obj.insert("dropped".into(), json!(true));
     }
     Ok(done)
+}
+
+/// Everything `db:setup` will need after the drop: the migration directories
+/// exist, and every migration and seed file loads (runs its top level and
+/// returns a table), checked through the maintenance connection, which no
+/// file can touch at load time.
+fn validate_files(settings: &Settings, admin: &crate::db::SharedDb) -> Result<(), RunnerError> {
+    let env = crate::lua::ScriptEnv::new(settings.lua_path.clone());
+    let migrations = files::discover(&settings.migrations, &settings.root, false)?;
+    let seeds = files::discover(&settings.seeds, &settings.root, true)?;
+    for (what, list) in [("migration", migrations), ("seed", seeds)] {
+        for file in &list {
+            let bytes = file.read()?;
+            crate::runner::load_script(what, file, &bytes, &env, admin)?;
+        }
+    }
+    Ok(())
 }

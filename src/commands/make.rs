@@ -7,12 +7,15 @@ use crate::runner::files;
 use crate::runner::RunnerError;
 
 // The built-in stubs are for projects without `lua/templates/`; they do not
-// `require("constants")`, which such a project may not have.
+// `require("constants")`, which such a project may not have. The
+// `---@param knex Knex` lines let LuaLS / emmylua type `knex` (lua/types/).
 const MIGRATION_STUB: &str = r#"-- Purpose: TODO say why this migration exists.
 return {
+  ---@param knex Knex
   up = function(knex)
   end,
 
+  ---@param knex Knex
   down = function(knex)
   end,
 }
@@ -20,6 +23,7 @@ return {
 
 const SEED_STUB: &str = r#"-- Purpose: TODO say what data this seed provides.
 return {
+  ---@param knex Knex
   seed = function(knex)
   end,
 }

@@ -3,6 +3,8 @@
 
 mod database;
 mod make;
+mod port;
+mod schema_dump;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,8 @@ pub struct Global {
     pub json: bool,
     pub quiet: bool,
     pub verbose: bool,
+    /// `-vv`: print long statements in full (`-v` shortens them).
+    pub full_statements: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,6 +33,8 @@ pub struct RunFlags {
     pub dry_run: bool,
     pub ignore_missing: bool,
     pub per_migration: bool,
+    /// `--allow-drift` (rollback/down only).
+    pub allow_drift: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +66,17 @@ pub enum Command {
     DbReset {
         force: bool,
     },
+    Port {
+        paths: Vec<PathBuf>,
+        out: Option<PathBuf>,
+        constants: Option<PathBuf>,
+        force: bool,
+        check: bool,
+    },
+    SchemaDump {
+        out: Option<PathBuf>,
+        check: bool,
+    },
 }
 
 impl Command {
@@ -67,7 +84,10 @@ impl Command {
     fn files_only(&self) -> bool {
         matches!(
             self,
-            Command::Lint | Command::MigrateMake { .. } | Command::SeedMake { .. }
+            Command::Lint
+                | Command::MigrateMake { .. }
+                | Command::SeedMake { .. }
+                | Command::Port { .. }
         )
     }
 
@@ -88,6 +108,8 @@ impl Command {
             Command::Lint => "lint",
             Command::DbSetup => "db:setup",
             Command::DbReset { .. } => "db:reset",
+            Command::Port { .. } => "port",
+            Command::SchemaDump { .. } => "schema:dump",
         }
     }
 }
@@ -126,7 +148,7 @@ pub fn execute(global: &Global, command: &Command, cwd: &Path) -> u8 {
     };
     let result = settings
         .map_err(|ConfigError(m)| RunnerError::Config(m))
-        .and_then(|settings| run(global, command, &settings, &mut reporter));
+        .and_then(|settings| run(global, command, &settings, cwd, &mut reporter));
     reporter.finish();
     crate::interrupt::set_canceller(None);
     let result = match (result, crate::interrupt::received()) {
@@ -179,6 +201,7 @@ fn run(
     global: &Global,
     command: &Command,
     settings: &Settings,
+    cwd: &Path,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
     match command {
@@ -198,7 +221,11 @@ fn run(
         }
         Command::Migrate(target, flags) => {
             let db = connect(settings, global, flags.dry_run)?;
-            migrate(settings, db, target, *flags, reporter)
+            let mut done = migrate(settings, db, target, *flags, reporter)?;
+            if !flags.dry_run {
+                schema_dump::auto(settings, global, reporter, &mut done);
+            }
+            Ok(done)
         }
         Command::MigrateStatus { check } => {
             let db = connect(settings, global, false)?;
@@ -233,8 +260,20 @@ fn run(
             seed(settings, db, specific, *dry_run, reporter)
         }
         Command::Lint => lint(settings, reporter),
-        Command::DbSetup => database::setup(settings, global, reporter),
-        Command::DbReset { force } => database::reset(settings, global, *force, reporter),
+        Command::DbSetup => {
+            let mut done = database::setup(settings, global, reporter)?;
+            schema_dump::auto(settings, global, reporter, &mut done);
+            Ok(done)
+        }
+        Command::DbReset { force } => {
+            let mut done = database::reset(settings, global, *force, reporter)?;
+            schema_dump::auto(settings, global, reporter, &mut done);
+            Ok(done)
+        }
+        Command::SchemaDump { out, check } => {
+            schema_dump::run(settings, global, out.as_deref(), *check, cwd, reporter)
+        }
+        Command::Port { .. } => port::run(settings, command, reporter),
     }
 }
 
@@ -270,6 +309,7 @@ fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<Shared
     if global.verbose || dry_run {
         db.set_log(Some(Box::new(StatementPrinter {
             to_stderr: global.json,
+            full: global.full_statements,
         })));
     }
     Ok(db.into_shared())
@@ -290,10 +330,17 @@ fn migrate(
     flags: RunFlags,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
+    if flags.allow_drift && settings.protected {
+        return Err(RunnerError::Usage(format!(
+            "environment `{}` is protected: `--allow-drift` is for development only; revert the edit and put the change in a new migration",
+            settings.environment
+        )));
+    }
     let options = RunOptions {
         dry_run: flags.dry_run,
         ignore_missing: flags.ignore_missing,
         per_migration: flags.per_migration,
+        allow_drift: flags.allow_drift,
     };
     let outcome = Migrator::new(settings, db, reporter).run(target, options)?;
     let down = matches!(target, Target::Rollback { .. } | Target::Down(_));
@@ -341,18 +388,12 @@ fn status(
             status.applied.len()
         ));
         for a in &status.applied {
-            let note = match a.state {
-                AppliedState::Ok => String::new(),
-                AppliedState::Adopted => "  (no checksum: recorded by Knex)".into(),
-                AppliedState::Drifted => "  DRIFTED: file changed since it ran".into(),
-                AppliedState::Missing => "  MISSING: no file".into(),
-            };
-            reporter.line(&format!(
-                "{}  batch {}  {}{note}",
-                a.row.name,
+            reporter.applied_row(
+                &a.row.name,
                 a.row.batch,
-                a.row.migration_time.as_deref().unwrap_or("-")
-            ));
+                a.row.migration_time.as_deref().unwrap_or("-"),
+                a.state,
+            );
         }
     }
     if status.pending.is_empty() {
@@ -363,8 +404,14 @@ fn status(
             status.pending.len()
         ));
         for p in &status.pending {
-            reporter.line(p);
+            reporter.pending_row(p);
         }
+        reporter.line("Run `vectra-db migrate:latest` to apply them.");
+    }
+    if !drifted.is_empty() {
+        reporter.line(
+            "Drifted files changed after they ran: revert the edit and put the change in a new migration (while developing: `migrate:rollback --allow-drift`, then `migrate:latest`).",
+        );
     }
     let up_to_date = status.pending.is_empty() && drifted.is_empty() && missing.is_empty();
     let code = if check && !up_to_date { 3 } else { 0 };
@@ -426,6 +473,7 @@ fn verify(
         dry_run: true,
         ignore_missing,
         per_migration: false,
+        allow_drift: false,
     };
     let verified = Migrator::new(settings, db, reporter).verify(options)?;
     let failed: Vec<_> = verified.iter().filter(|v| !v.ok).collect();

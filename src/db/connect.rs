@@ -85,7 +85,11 @@ impl ConnectTarget {
             Config::new()
         } else {
             Config::from_str(&rest).map_err(|e| {
-                format!("invalid connection string: {e} (expected `postgres://user@host/db` or `host=… dbname=…`)")
+                // The driver's own message is generic; its source names the part.
+                let detail = std::error::Error::source(&e)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| e.to_string());
+                format!("invalid connection string: {detail} (expected `postgres://user@host:port/db?option=value` or `host=… dbname=…`)")
             })?
         };
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -154,22 +158,68 @@ impl ConnectTarget {
         other
     }
 
+    /// True when every host is this machine: a Unix socket, `localhost`,
+    /// `127.0.0.1` or `::1` (what `db:reset` may drop without `--force`).
+    pub fn is_local(&self) -> bool {
+        self.config.get_hosts().iter().all(|h| match h {
+            Host::Unix(_) => true,
+            Host::Tcp(name) => {
+                let name = name.trim_start_matches('[').trim_end_matches(']');
+                name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "::1"
+            }
+        })
+    }
+
     pub fn tls_mode(&self) -> TlsMode {
         self.tls
     }
 
+    /// Connects, bounded by `connect_timeout` (the URL's, else `options`'):
+    /// the driver's timeout covers only the TCP connect, so a server that
+    /// accepts and never answers would hang the run; the whole start-up runs
+    /// on a helper thread and is given up after the limit.
     pub fn connect(&self, options: &ConnectOptions) -> Result<Client, ConnectError> {
         self.connect_cancellable(options).map(|(client, _)| client)
     }
 
     /// Connects, and returns with the client a way to cancel the statement it
     /// is running (sent over a connection of its own, as libpq's `PQcancel`).
+    /// Bounded by `connect_timeout` as [`ConnectTarget::connect`] is.
     pub fn connect_cancellable(
         &self,
         options: &ConnectOptions,
     ) -> Result<(Client, crate::interrupt::Canceller), ConnectError> {
+        let limit = self
+            .config
+            .get_connect_timeout()
+            .copied()
+            .or(options.connect_timeout);
+        let Some(limit) = limit else {
+            return self.connect_now(None);
+        };
+        let (reply, answer) = std::sync::mpsc::channel();
+        let target = self.clone();
+        std::thread::spawn(move || {
+            let _ = reply.send(target.connect_now(Some(limit)));
+        });
+        match answer.recv_timeout(limit + Duration::from_millis(250)) {
+            Ok(result) => result,
+            Err(_) => Err(ConnectError::Unreachable {
+                target: self.to_string(),
+                message: format!(
+                    "no answer within {} s (`connect_timeout`): the server accepted the connection but did not complete the start-up",
+                    limit.as_secs_f32()
+                ),
+            }),
+        }
+    }
+
+    fn connect_now(
+        &self,
+        limit: Option<Duration>,
+    ) -> Result<(Client, crate::interrupt::Canceller), ConnectError> {
         let mut config = self.config.clone();
-        if let Some(t) = options.connect_timeout {
+        if let Some(t) = limit {
             config.connect_timeout(t);
         }
         // TLS never applies over a Unix socket; skipping the connector also
@@ -350,6 +400,25 @@ fn os_user() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_connection_string_names_the_wrong_part() {
+        for (url, part) in [
+            ("postgres://host:abc/db", "invalid value for option `port`"),
+            (
+                "postgres://host/db?sslmod=require",
+                "unknown option `sslmod`",
+            ),
+            (
+                "postgres://host/db?connect_timeout=x",
+                "invalid value for option `connect_timeout`",
+            ),
+            ("host='x", "unterminated quoted"),
+        ] {
+            let err = ConnectTarget::parse(url).err().unwrap_or_default();
+            assert!(err.contains(part), "{url}: {err}");
+        }
+    }
 
     #[test]
     fn tls_options_are_split_from_urls() {

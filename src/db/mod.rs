@@ -21,6 +21,7 @@ pub mod connect;
 pub mod decode;
 pub mod error;
 pub mod params;
+mod stream;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -31,9 +32,11 @@ use postgres::{Client, SimpleQueryMessage};
 
 use crate::sql::raw::to_positional;
 use crate::sql::{Sql, Value};
+use postgres::fallible_iterator::FallibleIterator;
 
 pub use connect::{ConnectOptions, ConnectTarget};
 pub use error::DbError;
+pub use stream::Pending;
 
 /// True for statements that read or write rows but change no table definitions.
 fn is_data_statement(text: &str) -> bool {
@@ -58,6 +61,9 @@ fn is_data_statement(text: &str) -> bool {
             | "savepoint"
             | "release"
             | "show"
+            | "declare"
+            | "fetch"
+            | "close"
     )
 }
 
@@ -206,29 +212,44 @@ impl Session {
         text: &str,
         bindings: &[Value],
     ) -> Result<Vec<Row>, DbError> {
+        self.query_counted(text, bindings).map(|(rows, _)| rows)
+    }
+
+    /// Runs a statement already numbered `$1…$n`: its rows, and the row count
+    /// PostgreSQL reports (rows affected by a write, returned by a read).
+    pub fn query_counted(
+        &mut self,
+        text: &str,
+        bindings: &[Value],
+    ) -> Result<(Vec<Row>, u64), DbError> {
         Self::check_binding_count(text, bindings)?;
         self.note(text, bindings);
-        if let Some((statement, bindings)) = self.typed(text, bindings)? {
+        let pg = |e| DbError::from_pg(e, text);
+        let mut rows = Vec::new();
+        let count = if let Some((statement, bindings)) = self.typed(text, bindings)? {
             let params: Vec<params::TextParam<'_>> =
                 bindings.iter().map(params::TextParam).collect();
-            let refs: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-            let rows = self
-                .client
-                .query(&statement, &refs)
-                .map_err(|e| DbError::from_pg(e, text))?;
-            return decode::rows(&rows).map_err(|e| DbError::decode(e, text));
-        }
-        let params: Vec<params::TextParam<'_>> = bindings.iter().map(params::TextParam).collect();
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
-            .iter()
-            .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
-            .collect();
-        let rows = self
-            .client
-            .query_typed(text, &typed)
-            .map_err(|e| DbError::from_pg(e, text))?;
-        decode::rows(&rows).map_err(|e| DbError::decode(e, text))
+            let refs = params.iter().map(|p| p as &(dyn ToSql + Sync));
+            let mut it = self.client.query_raw(&statement, refs).map_err(pg)?;
+            while let Some(row) = it.next().map_err(pg)? {
+                rows.push(row);
+            }
+            it.rows_affected()
+        } else {
+            let params: Vec<params::TextParam<'_>> =
+                bindings.iter().map(params::TextParam).collect();
+            let typed = params
+                .iter()
+                .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN));
+            let mut it = self.client.query_typed_raw(text, typed).map_err(pg)?;
+            while let Some(row) = it.next().map_err(pg)? {
+                rows.push(row);
+            }
+            it.rows_affected()
+        };
+        let rows = decode::rows(&rows).map_err(|e| DbError::decode(e, text))?;
+        let count = count.unwrap_or(rows.len() as u64);
+        Ok((rows, count))
     }
 
     /// Runs a builder statement and returns the number of rows it affected.
@@ -282,7 +303,6 @@ impl Session {
             .client
             .query_typed_raw(&text, typed.iter().map(|(p, t)| (*p, t.clone())))
             .map_err(|e| DbError::from_pg(e, &text))?;
-        use postgres::fallible_iterator::FallibleIterator;
         while let Some(_row) = it.next().map_err(|e| DbError::from_pg(e, &text))? {}
         Ok(it.rows_affected().unwrap_or(0))
     }
@@ -352,25 +372,6 @@ impl Session {
         }
         self.statements.push((text.to_string(), statement.clone()));
         Ok(Some(statement))
-    }
-
-    /// Streams rows already in `COPY`'s text format through `statement`
-    /// (`COPY t (a, b) FROM STDIN`); returns the number of rows loaded.
-    pub fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, DbError> {
-        use std::io::Write;
-        self.note(statement, &[]);
-        let mut writer = self
-            .client
-            .copy_in(statement)
-            .map_err(|e| DbError::from_pg(e, statement))?;
-        let written = writer.write_all(data);
-        // The server's own error (a constraint, a bad value) arrives with
-        // `finish`; a failed write alone would only say the stream broke.
-        let finished = writer
-            .finish()
-            .map_err(|e| DbError::from_pg(e, statement))?;
-        written.map_err(|e| DbError::decode(format!("COPY failed: {e}"), statement))?;
-        Ok(finished)
     }
 
     /// Runs a simple (text protocol, no values) query and returns its rows as text.
@@ -448,6 +449,9 @@ pub struct Db {
     catching: usize,
     /// Time spent waiting for the server (the Lua time limit leaves it out).
     waited: std::time::Duration,
+    /// A `COPY … FROM STDIN` still taking rows ([`Db::copy_rows`]); any other
+    /// call finishes it first.
+    copy: Option<stream::OpenCopy>,
 }
 
 impl Db {
@@ -485,6 +489,7 @@ impl Db {
             pipelining: true,
             catching: 0,
             waited: std::time::Duration::ZERO,
+            copy: None,
         }
     }
 
@@ -525,24 +530,15 @@ impl Db {
         DbError::decode("the connection thread stopped".into(), "")
     }
 
-    /// Hands a statement sent ahead to the connection thread (in order).
-    fn send_ahead(&mut self, sql: Sql, origin: Option<String>) -> Result<(), DbError> {
+    /// Hands work to the connection thread (in order); [`Db::wait_idle`]
+    /// waits for it.
+    fn send_job(&mut self, job: Job) -> Result<(), DbError> {
         let jobs = self.jobs.as_ref().ok_or_else(Db::stopped)?;
         *self
             .outstanding
             .count
             .lock()
             .unwrap_or_else(PoisonError::into_inner) += 1;
-        let job: Job = Box::new(move |session: &mut Session| {
-            // After a failure the transaction is aborted, and after Ctrl-C it
-            // is about to be rolled back: skip what follows.
-            if session.deferred_error.is_none() && crate::interrupt::received().is_none() {
-                if let Err(mut e) = session.execute(&sql) {
-                    e.origin = origin;
-                    session.deferred_error = Some(e);
-                }
-            }
-        });
         if jobs.send(job).is_err() {
             *self
                 .outstanding
@@ -552,6 +548,20 @@ impl Db {
             return Err(Db::stopped());
         }
         Ok(())
+    }
+
+    /// Hands a statement sent ahead to the connection thread (in order).
+    fn send_ahead(&mut self, sql: Sql, origin: Option<String>) -> Result<(), DbError> {
+        self.send_job(Box::new(move |session: &mut Session| {
+            // After a failure the transaction is aborted, and after Ctrl-C it
+            // is about to be rolled back: skip what follows.
+            if session.deferred_error.is_none() && crate::interrupt::received().is_none() {
+                if let Err(mut e) = session.execute(&sql) {
+                    e.origin = origin;
+                    session.deferred_error = Some(e);
+                }
+            }
+        }))
     }
 
     /// Waits until the connection thread has run everything handed to it.
@@ -579,6 +589,13 @@ impl Db {
         report_deferred: bool,
         f: impl FnOnce(&mut Session) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
+        // An open `COPY` is finished first (discarded by a rollback), so no
+        // work waits behind rows still to come.
+        if report_deferred {
+            self.end_copy()?;
+        } else {
+            self.abort_copy();
+        }
         let started = std::time::Instant::now();
         let held = self.held.take();
         if report_deferred {
@@ -629,6 +646,7 @@ impl Db {
     /// statements are printed (`-v`, `--dry-run`: the output would interleave).
     /// The runner confirms everything sent at the end of each file.
     pub fn defer(&mut self, sql: &Sql, origin: Option<String>) -> Result<(), DbError> {
+        self.end_copy()?;
         if self.depth != 1
             || self.logging
             || !self.pipelining
@@ -644,6 +662,14 @@ impl Db {
             Some((previous, origin)) => self.send_ahead(previous, origin),
             None => Ok(()),
         }
+    }
+
+    /// True when work may be sent ahead of its answer (a cursor's next
+    /// `FETCH`, the windows of a `COPY`): the same rule as [`Db::defer`]
+    /// (inside a transaction, not in a savepoint, not inside a Lua frame that
+    /// catches errors, while no statement is printed, with pipelining on).
+    pub fn sends_ahead(&self) -> bool {
+        self.depth == 1 && !self.logging && self.pipelining && self.catching == 0
     }
 
     /// Waits for every statement sent ahead; returns the first one's error.
@@ -669,7 +695,8 @@ impl Db {
     }
 
     /// Rolls the innermost transaction level back, discarding the error of a
-    /// statement sent ahead (the caller is already handling a failure).
+    /// statement sent ahead (the caller is already handling a failure) and an
+    /// open `COPY` (none of its rows are loaded).
     pub fn rollback(&mut self) -> Result<(), DbError> {
         self.depth = self.depth.saturating_sub(1);
         self.call(false, |s| s.rollback())
@@ -700,14 +727,17 @@ impl Db {
         self.call(true, |s| s.query_positional(text, bindings))
     }
 
+    /// Runs a builder statement: its rows, and the row count PostgreSQL reports.
+    pub fn query_counted(&mut self, sql: &Sql) -> Result<(Vec<Row>, u64), DbError> {
+        let sql = sql.clone();
+        self.call(true, move |s| {
+            s.query_counted(&to_positional(&sql.text), &sql.bindings)
+        })
+    }
+
     /// Runs a builder statement and returns the number of rows it affected.
     pub fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
         self.call(true, |s| s.execute(sql))
-    }
-
-    /// Streams rows already in `COPY`'s text format through `statement`.
-    pub fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, DbError> {
-        self.call(true, |s| s.copy_in(statement, data))
     }
 
     /// Runs a simple (text protocol, no values) query and returns its rows as text.
@@ -721,6 +751,7 @@ impl Drop for Db {
         // Closing the queue ends the thread; waiting for it means the last
         // handle on the connection is ours, so it closes right after this
         // and the server sees the session gone when we return.
+        self.abort_copy();
         self.jobs.take();
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();

@@ -30,6 +30,11 @@ pub struct Constants {
 }
 
 /// Deep enough for any sane constants table; stops cycles.
+/// The key of `C.tables` (key → table name) in the constants table.
+pub const TABLES: &str = "tables";
+/// The key of `C.columns` (table key → column key → column name).
+pub const COLUMNS: &str = "columns";
+
 const MAX_DEPTH: usize = 16;
 /// Lua instructions the constants module may run before it counts as stuck.
 const INSTRUCTION_BUDGET: u32 = 50_000_000;
@@ -118,7 +123,7 @@ impl Constants {
 
     /// `C.tables`: key → table name.
     fn tables(&self) -> impl Iterator<Item = (&str, &str)> {
-        strings_of(self.root.get("tables"))
+        strings_of(self.root.get(TABLES))
     }
 
     /// The key `k` with `C.tables[k] == name`.
@@ -129,7 +134,7 @@ impl Constants {
     /// The table key whose columns are `C.columns[key]`, for a table *name*.
     /// Falls back to the name itself when `C.columns` is keyed by names.
     pub fn columns_key_for_table(&self, table_name: &str) -> Option<String> {
-        let columns = match self.root.get("columns") {
+        let columns = match self.root.get(COLUMNS) {
             Some(Node::Table(map)) => map,
             _ => return None,
         };
@@ -145,7 +150,7 @@ impl Constants {
 
     /// The column key `k` with `C.columns[table_key][k] == column`.
     pub fn column_key(&self, table_key: &str, column: &str) -> Option<&str> {
-        let columns = match self.root.get("columns") {
+        let columns = match self.root.get(COLUMNS) {
             Some(Node::Table(map)) => map.get(table_key),
             _ => None,
         };
@@ -156,7 +161,7 @@ impl Constants {
 
     /// Every `(table_key, column_key)` whose column is named `column`.
     pub fn column_everywhere(&self, column: &str) -> Vec<(String, String)> {
-        let Some(Node::Table(columns)) = self.root.get("columns") else {
+        let Some(Node::Table(columns)) = self.root.get(COLUMNS) else {
             return Vec::new();
         };
         let mut out = Vec::new();

@@ -16,10 +16,11 @@
 //! | `unreadable-file` | every file | the file cannot be read as UTF-8 text |
 //! | `constants-error` | `lua/constants.lua` | the constants module fails to load or does not return a table |
 //!
-//! Which builder calls take names, and in which argument, is listed in
-//! [`names`]. The constants are resolved by *evaluating* `lua/constants.lua`
-//! (see [`constants`] for why), so a message can name the constant to use:
-//! ``use `C.tables.users` instead of "users"``.
+//! Which arguments of which builder calls are names is not listed here:
+//! [`names`] reads it from the argument roles of the Lua API catalogue
+//! ([`crate::api`]). The constants are resolved by *evaluating*
+//! `lua/constants.lua` (see [`constants`] for why), so a message can name the
+//! constant to use: ``use `C.tables.users` instead of "users"``.
 //!
 //! This module owns the checks and their report; the CLI verb (exit code,
 //! `--json`, printing) lives with the other commands.

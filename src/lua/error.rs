@@ -29,13 +29,16 @@ impl fmt::Display for BridgeError {
 
 impl std::error::Error for BridgeError {}
 
-/// The innermost Lua frame that called into Rust: `migrations/001_users.lua:5`.
+/// The innermost frame of the user's Lua that called into Rust:
+/// `migrations/001_users.lua:5`. Only chunks loaded from files count (their
+/// names start with `@`): C functions and mlua's own helper chunks
+/// (`__mlua_index`, …) are stepped over.
 pub fn caller_location(lua: &Lua) -> Option<String> {
-    (1..16).find_map(|level| {
+    (1..32).find_map(|level| {
         lua.inspect_stack(level, |d| {
             let line = d.current_line()?;
             let src = d.source();
-            if src.what == "C" {
+            if src.what == "C" || !src.source.as_deref().is_some_and(|s| s.starts_with('@')) {
                 return None;
             }
             Some(format!("{}:{line}", src.short_src?))
@@ -55,15 +58,15 @@ pub fn usage_error(lua: &Lua, message: impl Into<String>) -> mlua::Error {
 
 /// A statement that PostgreSQL rejected, at the line of the builder call that made it.
 pub fn db_error(lua: &Lua, err: DbError) -> mlua::Error {
-    // A statement sent ahead failed: blame the line that sent it.
-    let location = err.origin.clone().or_else(|| caller_location(lua));
-    db_error_at(location, err)
+    db_error_at(caller_location(lua), err)
 }
 
-/// Same as [`db_error`] with a location recorded earlier (where a query was built).
+/// Same as [`db_error`] with a location recorded earlier (where a query was
+/// built). A statement sent ahead that failed is blamed on the line that sent
+/// it (its `origin`), whichever call reports it.
 pub fn db_error_at(location: Option<String>, err: DbError) -> mlua::Error {
     mlua::Error::external(BridgeError {
-        location,
+        location: err.origin.clone().or(location),
         message: "statement failed".into(),
         db: Some(Box::new(err)),
     })

@@ -1,45 +1,125 @@
 //! The `knex` value passed to `up(knex)`, `down(knex)` and `seed(knex)`.
 //!
-//! A table with module functions (`knex.raw`, `knex.fn.now`, `knex.null`, …),
-//! `knex.schema`, and a `__call` metamethod so `knex("users")` starts a query.
-//! Each API area registers itself here, one `register` function per module.
+//! A table with the module functions of the catalogue (`crate::api::KNEX`:
+//! `knex.raw`, `knex.batchInsert`, `knex.transaction`, …), the query methods
+//! marked as starters (`knex.select(...)`, `knex.where(...)`), `knex.schema`,
+//! `knex.fn`, `knex.null`, and a `__call` metamethod so `knex("users")`
+//! starts a query. The top of the bridge: it depends on the `schema`,
+//! `query` and `value` modules, none of them on it.
 
-use mlua::{FromLuaMulti, IntoLuaMulti, Lua, MultiValue, Table, Value as LuaValue};
+use mlua::{Function, Lua, MultiValue, ObjectLike, Table, Value as LuaValue};
 
+use super::call::{describe, drop_self, module_fn};
+use super::error::usage_error;
 use super::{query, schema, value};
+use crate::api::{self, KnexOp};
 
 /// Builds a fresh `knex` table for one call of `up` / `down` / `seed`.
 pub fn create(lua: &Lua) -> mlua::Result<Table> {
+    query::begin_tracking(lua);
+    build(lua)
+}
+
+/// The `knex` table itself; queries built through it join the current list.
+fn build(lua: &Lua) -> mlua::Result<Table> {
     let knex = lua.create_table()?;
     value::register(lua, &knex)?;
     schema::register(lua, &knex)?;
-    query::register(lua, &knex)?;
+    // `knex.client.config.client`: ported code branches on the dialect.
+    let config = lua.create_table()?;
+    config.raw_set("client", "pg")?;
+    let client = lua.create_table()?;
+    client.raw_set("config", config)?;
+    knex.raw_set("client", client)?;
+    let meta = lua.create_table()?;
+    meta.raw_set(
+        "__call",
+        lua.create_function(|lua, (_, table): (LuaValue, Option<LuaValue>)| {
+            query::start(lua, table.as_ref())
+        })?,
+    )?;
+    knex.set_metatable(Some(meta.clone()))?;
+    for method in api::KNEX {
+        register_function(lua, &knex, method)?;
+    }
+    // Every query method starts a query, as in Knex: `knex.select("id"):from("users")`,
+    // `knex.insert(rows):into(t)`, and the where-only queries Knex takes as
+    // index predicates (`predicate = knex.whereNotNull("a")`). Made on first
+    // use: a file uses a few of the hundred-odd, and a batch makes a `knex`
+    // per file.
+    meta.raw_set(
+        "__index",
+        lua.create_function(|lua, (knex, key): (Table, LuaValue)| {
+            let LuaValue::String(name) = &key else {
+                return Ok(LuaValue::Nil);
+            };
+            let name = name.to_string_lossy();
+            let Some(method) = api::find(api::QUERY, &name).filter(|m| m.op.starts_query()) else {
+                return Ok(LuaValue::Nil);
+            };
+            let me = knex.clone();
+            let starter = lua.create_function(move |lua, args: MultiValue| {
+                let ud = query::start(lua, None)?;
+                let start: Function = ud.get(method.name)?;
+                let mut call = MultiValue::new();
+                call.push_back(LuaValue::UserData(ud));
+                call.extend(drop_self(args, &me));
+                start.call::<LuaValue>(call)
+            })?;
+            knex.raw_set(method.name, &starter)?;
+            Ok(LuaValue::Function(starter))
+        })?,
+    )?;
     Ok(knex)
 }
 
-/// Registers `knex.NAME` as a module function that also accepts being called
-/// with a colon (`knex:raw(...)`): a leading `knex` argument is dropped (SPEC §7).
-pub fn module_fn<A, R, F>(lua: &Lua, knex: &Table, name: &str, f: F) -> mlua::Result<()>
-where
-    A: FromLuaMulti,
-    R: IntoLuaMulti,
-    F: Fn(&Lua, A) -> mlua::Result<R> + 'static,
-{
-    let me = knex.clone();
-    let function = lua.create_function(move |lua, args: MultiValue| {
-        let args = drop_self(args, &me);
-        let args = A::from_lua_multi(args, lua)?;
-        f(lua, args)
-    })?;
-    knex.raw_set(name, function)
-}
-
-/// Removes a leading argument that is `table` itself (a colon call).
-pub fn drop_self(mut args: MultiValue, table: &Table) -> MultiValue {
-    if let Some(LuaValue::Table(first)) = args.front() {
-        if first == table {
-            args.pop_front();
+fn register_function(
+    lua: &Lua,
+    knex: &Table,
+    method: &'static api::Method<KnexOp>,
+) -> mlua::Result<()> {
+    match method.op {
+        KnexOp::Raw => module_fn(
+            lua,
+            knex,
+            method.name,
+            |lua, (sql, bindings): (String, Option<LuaValue>)| {
+                query::raw_value(lua, &sql, bindings)
+            },
+        ),
+        KnexOp::BatchInsert => module_fn(
+            lua,
+            knex,
+            method.name,
+            |lua, (table, rows, chunk): (String, LuaValue, Option<i64>)| {
+                query::batch_insert(lua, table, rows, chunk)
+            },
+        ),
+        KnexOp::Transaction => module_fn(lua, knex, method.name, |lua, f: LuaValue| {
+            let LuaValue::Function(f) = f else {
+                return Err(usage_error(
+                    lua,
+                    format!(
+                        "`knex.transaction` expects a function (`knex.transaction(function(trx) … end)`), got {}",
+                        describe(&f)
+                    ),
+                ));
+            };
+            // `trx` is a `knex` whose queries count with the caller's.
+            let trx = build(lua)?;
+            query::transaction(lua, f, trx)
+        }),
+        KnexOp::QueryBuilder => {
+            module_fn(lua, knex, method.name, |lua, ()| query::start(lua, None))
         }
+        KnexOp::Ref => module_fn(lua, knex, method.name, |lua, column: String| {
+            value::reference(lua, column)
+        }),
+        KnexOp::JsonArray => module_fn(lua, knex, method.name, |lua, t: Option<Table>| {
+            value::json_array(lua, t)
+        }),
+        KnexOp::JsonObject => module_fn(lua, knex, method.name, |lua, t: Option<Table>| {
+            value::json_object(lua, t)
+        }),
     }
-    args
 }

@@ -6,11 +6,13 @@
 //! through the shared [`Db`](crate::db::Db); it never decides about
 //! transactions, the ledger or the lock (that is the runner's job).
 
+pub mod call;
 pub mod error;
 pub mod knex;
 pub mod query;
 pub mod schema;
 pub mod value;
+pub mod vectra;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -23,14 +25,8 @@ use std::time::{Duration, Instant};
 use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value as LuaValue, VmState};
 
 use crate::db::SharedDb;
+pub use call::{describe, ScriptContext};
 pub use error::{BridgeError, ScriptError};
-
-/// What every Lua callback of one file can reach (stored as the state's app data).
-pub struct ScriptContext {
-    pub db: SharedDb,
-    /// The file as shown to the user (relative to the project when possible).
-    pub file: String,
-}
 
 /// Bounds on one file's Lua code (`lua_time_limit`, `lua_memory_limit` in
 /// `vectra-db.toml`): a runaway loop must not hold the batch's locks forever.
@@ -249,7 +245,8 @@ impl Script {
         start_clock(&self.lua);
         let result = function
             .call::<()>(knex)
-            .and_then(|()| query::check_forgotten(&self.lua));
+            .and_then(|()| query::check_forgotten(&self.lua))
+            .and_then(|()| query::close_cursors(&self.lua));
         // A statement sent ahead failed before whatever happened next: its
         // error is the one to report, as a run that waited would have.
         let flushed = self.flush();
@@ -448,6 +445,7 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
         })?,
     )?;
     confirming_wrappers(&lua)?;
+    vectra::register(&lua)?;
     Ok(lua)
 }
 
@@ -456,18 +454,6 @@ fn lua_tostring(lua: &Lua, v: &LuaValue) -> String {
     tostring
         .and_then(|f| f.call::<String>(v.clone()).ok())
         .unwrap_or_else(|| format!("{v:?}"))
-}
-
-/// A short description of a Lua value for error messages.
-pub fn describe(v: &LuaValue) -> String {
-    match v {
-        LuaValue::Nil => "nil".into(),
-        LuaValue::Boolean(b) => format!("the boolean {b}"),
-        LuaValue::Integer(i) => format!("the number {i}"),
-        LuaValue::Number(n) => format!("the number {n}"),
-        LuaValue::String(s) => format!("the string {:?}", s.to_string_lossy()),
-        other => format!("a {}", other.type_name()),
-    }
 }
 
 /// Resolves `path` for display: relative to `base` when it is inside it.

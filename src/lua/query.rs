@@ -9,7 +9,8 @@
 //! ([`check_forgotten`]). Rendering lives in `crate::sql::query`; this module
 //! only parses Lua arguments (`args`), keeps the builder userdata (`builder`,
 //! `join`), runs statements (`run`, `batch`, `raw`) and maps results back to Lua.
-//! This file holds the method lists, the forgotten-query check and `register`.
+//! This file holds the forgotten-query check and the functions the `knex`
+//! module calls to start queries and values (`crate::lua::knex` registers them).
 
 // `DbError` is large, but it exists only on the failure path, once per run.
 #![allow(clippy::result_large_err)]
@@ -18,192 +19,23 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use mlua::{
-    AnyUserData, Function, Lua, MetaMethod, MultiValue, ObjectLike, Table, UserData,
-    UserDataMethods, Value as LuaValue,
+    AnyUserData, Function, Lua, MetaMethod, MultiValue, Table, UserData, UserDataMethods,
+    Value as LuaValue,
 };
 
+use super::call::ScriptContext;
+use super::call::{add_methods, describe, unknown_method};
 use super::error::{caller_location, db_error_at, usage_error};
-use super::knex::module_fn;
-use super::value::{as_raw, is_null_marker, to_lua, to_value};
-use super::{describe, ScriptContext};
+use super::value::{fragment, is_null_marker, to_lua, to_value};
+use crate::api::{self, Builder, QueryOp};
 use crate::db::Row;
 use crate::sql::query::{
-    encode_copy_rows, escape_copy, operator, AggregateArg, BatchInsert, BatchStep, Clause, Column,
-    Cond, ConflictAction, ConflictTarget, Cte, InList, InsertBody, Join, JoinItem, Limit, Lock,
-    LockMode, Method, OnConflict, Operand, Order, Query, SetExpr, Source, Union,
+    encode_copy_rows, operator, AggregateArg, BatchInsert, BatchStep, Clause, Column, Cond,
+    ConflictAction, ConflictTarget, Cte, InList, InsertBody, Join, JoinItem, Limit, Lock, Method,
+    OnConflict, Operand, Order, Query, SetExpr, Source, Union,
 };
 use crate::sql::raw::RawBinding;
 use crate::sql::{Raw, Sql, Value};
-
-/// Every method a query builder answers to (kept in step with the registrations
-/// below by a debug assertion, and with the docs by `tests/query_exec.rs`).
-pub const QUERY_METHODS: &[&str] = &[
-    "select",
-    "column",
-    "columns",
-    "distinct",
-    "distinctOn",
-    "first",
-    "pluck",
-    "count",
-    "countDistinct",
-    "min",
-    "max",
-    "sum",
-    "sumDistinct",
-    "avg",
-    "avgDistinct",
-    "from",
-    "into",
-    "table",
-    "withSchema",
-    "as",
-    "where",
-    "andWhere",
-    "orWhere",
-    "whereNot",
-    "andWhereNot",
-    "orWhereNot",
-    "whereIn",
-    "orWhereIn",
-    "whereNotIn",
-    "orWhereNotIn",
-    "whereNull",
-    "orWhereNull",
-    "whereNotNull",
-    "orWhereNotNull",
-    "whereBetween",
-    "orWhereBetween",
-    "whereNotBetween",
-    "orWhereNotBetween",
-    "whereLike",
-    "orWhereLike",
-    "whereILike",
-    "orWhereILike",
-    "whereExists",
-    "orWhereExists",
-    "whereNotExists",
-    "orWhereNotExists",
-    "whereRaw",
-    "orWhereRaw",
-    "whereColumn",
-    "orWhereColumn",
-    "whereJsonPath",
-    "whereJsonObject",
-    "whereJsonSupersetOf",
-    "whereJsonSubsetOf",
-    "join",
-    "innerJoin",
-    "leftJoin",
-    "leftOuterJoin",
-    "rightJoin",
-    "rightOuterJoin",
-    "fullOuterJoin",
-    "crossJoin",
-    "joinRaw",
-    "orderBy",
-    "orderByRaw",
-    "groupBy",
-    "groupByRaw",
-    "having",
-    "orHaving",
-    "havingRaw",
-    "orHavingRaw",
-    "havingIn",
-    "havingNotIn",
-    "havingNull",
-    "havingNotNull",
-    "havingBetween",
-    "havingNotBetween",
-    "limit",
-    "offset",
-    "insert",
-    "update",
-    "del",
-    "delete",
-    "truncate",
-    "returning",
-    "onConflict",
-    "merge",
-    "ignore",
-    "increment",
-    "decrement",
-    "updateFrom",
-    "with",
-    "withRecursive",
-    "withMaterialized",
-    "withNotMaterialized",
-    "union",
-    "unionAll",
-    "forUpdate",
-    "forShare",
-    "forNoKeyUpdate",
-    "forKeyShare",
-    "skipLocked",
-    "noWait",
-    "clearSelect",
-    "clearWhere",
-    "clearOrder",
-    "clearGroup",
-    "clearHaving",
-    "modify",
-    "timeout",
-    "transacting",
-    "jsonExtract",
-    "columnInfo",
-    "upsert",
-    "toSQL",
-    "run",
-];
-
-/// Functions of the `knex` module this file registers (`knex.raw`, …).
-pub const KNEX_FUNCTIONS: &[&str] = &[
-    "raw",
-    "batchInsert",
-    "transaction",
-    "select",
-    "from",
-    "table",
-    "into",
-    "with",
-    "withRecursive",
-    "withSchema",
-    "queryBuilder",
-    "ref",
-    "jsonArray",
-    "jsonObject",
-    "null",
-    "fn",
-];
-
-/// Methods of a join callback's argument (`join("a", function(j) j:on(…) end)`).
-pub const JOIN_METHODS: &[&str] = &[
-    "on",
-    "andOn",
-    "orOn",
-    "onVal",
-    "andOnVal",
-    "orOnVal",
-    "onIn",
-    "andOnIn",
-    "orOnIn",
-    "onNotIn",
-    "orOnNotIn",
-    "onNull",
-    "andOnNull",
-    "orOnNull",
-    "onNotNull",
-    "andOnNotNull",
-    "orOnNotNull",
-    "onBetween",
-    "orOnBetween",
-    "onNotBetween",
-    "orOnNotBetween",
-];
-
-/// Methods of `knex.raw(...)` values and of `knex.batchInsert(...)`.
-pub const RAW_METHODS: &[&str] = &["run", "toSQL"];
-pub const BATCH_METHODS: &[&str] = &["returning", "run", "toSQL"];
 
 /// Queries built during one `up`/`down`/`seed` call, to catch a forgotten `:run()`.
 #[derive(Default)]
@@ -245,153 +77,120 @@ pub fn check_forgotten(lua: &Lua) -> mlua::Result<()> {
     }
 }
 
+mod apply;
 mod args;
 mod batch;
 mod builder;
+mod cursor;
 mod join;
 mod raw;
+mod rows;
 mod run;
 
+use apply::*;
 use args::*;
-use builder::*;
+
 use join::*;
+use rows::*;
 use run::*;
 
 pub use batch::BatchInsertValue;
 pub use builder::QueryBuilder;
+pub use cursor::close_cursors;
 pub use join::JoinBuilder;
 use raw::compile_raw;
 pub use raw::{as_subquery, RawQuery};
 
-pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
-    // A fresh list for each `up` / `down` / `seed` call, so a call that failed
-    // leaves nothing behind for the next one (`knex.transaction` keeps its caller's).
+/// The raw fragment inside `v` (`knex.raw(...)`, `knex.fn.now()`, `knex.ref(...)`,
+/// a query builder as a subquery), if `v` is one. Using a `knex.raw` value or a
+/// query this way counts as running it.
+pub fn as_raw(v: &LuaValue) -> Option<Raw> {
+    fragment(v).or_else(|| as_subquery(v))
+}
+
+/// Starts tracking queries for one `up` / `down` / `seed` call: a fresh list,
+/// so a call that failed leaves nothing behind for the next one.
+pub fn begin_tracking(lua: &Lua) {
     lua.set_app_data(Pending::default());
-    // `knex("users")` starts a query.
-    let meta = match knex.metatable() {
-        Some(m) => m,
-        None => {
-            let m = lua.create_table()?;
-            knex.set_metatable(Some(m.clone()))?;
-            m
+    lua.set_app_data(cursor::OpenCursors::default());
+}
+
+/// `knex("users")` / `knex()`: a new query, pending until run or used.
+pub fn start(lua: &Lua, table: Option<&LuaValue>) -> mlua::Result<AnyUserData> {
+    let mut query = Query::default();
+    if let Some(table) = table.filter(|t| !t.is_nil()) {
+        query.from = Some(source_of(lua, Some(table), "knex")?);
+    }
+    lua.create_userdata(QueryBuilder::tracked(lua, query))
+}
+
+/// `knex.raw(sql, bindings)`.
+pub fn raw_value(lua: &Lua, sql: &str, bindings: Option<LuaValue>) -> mlua::Result<AnyUserData> {
+    let raw = compile_raw(lua, sql, bindings)?;
+    let (used, location) = track(lua);
+    lua.create_userdata(RawQuery {
+        raw,
+        location,
+        used,
+    })
+}
+
+/// `knex.batchInsert(table, rows, chunkSize)`, or with a function producing
+/// the rows one by one instead of `rows`.
+pub fn batch_insert(
+    lua: &Lua,
+    table: String,
+    rows: LuaValue,
+    chunk: Option<i64>,
+) -> mlua::Result<AnyUserData> {
+    let chunk_size = match chunk {
+        None => 1000,
+        Some(n) if n > 0 => n as usize,
+        Some(n) => {
+            return Err(usage_error(
+                lua,
+                format!("`batchInsert` chunk size must be positive, got {n}"),
+            ))
         }
     };
-    meta.raw_set(
-        "__call",
-        lua.create_function(|lua, (_, table): (LuaValue, LuaValue)| {
-            let mut query = Query::default();
-            if !table.is_nil() {
-                query.from = Some(source_of(lua, Some(&table), "knex")?);
-            }
-            lua.create_userdata(QueryBuilder::tracked(lua, query))
-        })?,
-    )?;
+    let source = match rows {
+        LuaValue::Table(t) => batch::RowSource::Rows(t),
+        LuaValue::Function(f) => batch::RowSource::Producer(f),
+        other => {
+            return Err(usage_error(
+                lua,
+                format!(
+                    "`batchInsert` expects a list of rows or a function returning the next row (nil at the end), got {}",
+                    describe(&other)
+                ),
+            ))
+        }
+    };
+    let (used, location) = track(lua);
+    lua.create_userdata(BatchInsertValue {
+        table,
+        source,
+        chunk_size,
+        returning: Vec::new(),
+        taken: RefCell::new(None),
+        used,
+        location,
+    })
+}
 
-    module_fn(
-        lua,
-        knex,
-        "raw",
-        |lua, (sql, bindings): (String, Option<LuaValue>)| {
-            let raw = compile_raw(lua, &sql, bindings)?;
-            let (used, location) = track(lua);
-            lua.create_userdata(RawQuery {
-                raw,
-                location,
-                used,
-            })
-        },
-    )?;
-
-    // Module-level starts of a query: `knex.select("id"):from("users")`, and
-    // the where-only queries Knex takes as index predicates
-    // (`predicate = knex.whereNotNull("a")`).
-    for name in [
-        "select",
-        "from",
-        "table",
-        "into",
-        "with",
-        "withRecursive",
-        "withSchema",
-        "where",
-        "whereNot",
-        "whereNull",
-        "whereNotNull",
-        "whereIn",
-        "whereNotIn",
-        "whereBetween",
-        "whereLike",
-        "whereILike",
-        "whereRaw",
-    ] {
-        let start: Function = lua.create_function(move |lua, args: MultiValue| {
-            let ud = lua.create_userdata(QueryBuilder::tracked(lua, Query::default()))?;
-            let method: Function = ud.get(name)?;
-            let mut call = MultiValue::new();
-            call.push_back(LuaValue::UserData(ud));
-            call.extend(args);
-            method.call::<LuaValue>(call)
-        })?;
-        let me = knex.clone();
-        knex.raw_set(
-            name,
-            lua.create_function(move |_, args: MultiValue| {
-                start.call::<LuaValue>(super::knex::drop_self(args, &me))
-            })?,
-        )?;
+/// `knex.transaction(f)`: `f(trx)` inside a savepoint; an error rolls back
+/// to it and is raised again. `trx` is made by the caller (the `knex` module).
+pub fn transaction(lua: &Lua, f: Function, trx: Table) -> mlua::Result<MultiValue> {
+    with_db(lua, |db| db.begin())?.map_err(|e| super::error::db_error(lua, e))?;
+    match f.call::<MultiValue>(trx) {
+        Ok(values) => {
+            with_db(lua, |db| db.commit())?.map_err(|e| super::error::db_error(lua, e))?;
+            Ok(values)
+        }
+        Err(err) => {
+            // Roll back to the savepoint; the original error is what the user needs.
+            let _ = with_db(lua, |db| db.rollback());
+            Err(err)
+        }
     }
-    module_fn(lua, knex, "queryBuilder", |lua, ()| {
-        lua.create_userdata(QueryBuilder::tracked(lua, Query::default()))
-    })?;
-
-    module_fn(
-        lua,
-        knex,
-        "batchInsert",
-        |lua, (table, rows, chunk): (String, Table, Option<i64>)| {
-            let chunk_size = match chunk {
-                None => 1000,
-                Some(n) if n > 0 => n as usize,
-                Some(n) => {
-                    return Err(usage_error(
-                        lua,
-                        format!("`batchInsert` chunk size must be positive, got {n}"),
-                    ))
-                }
-            };
-            let (used, location) = track(lua);
-            lua.create_userdata(BatchInsertValue {
-                table,
-                rows,
-                chunk_size,
-                returning: Vec::new(),
-                used,
-                location,
-            })
-        },
-    )?;
-
-    module_fn(lua, knex, "transaction", |lua, f: Function| {
-        let outer = lua.remove_app_data::<Pending>().unwrap_or_default();
-        let trx = super::knex::create(lua);
-        // Queries built inside the transaction join the caller's list.
-        if let Some(inner) = lua.remove_app_data::<Pending>() {
-            outer.0.borrow_mut().extend(inner.0.into_inner());
-        }
-        lua.set_app_data(outer);
-        let trx = trx?;
-        with_db(lua, |db| db.begin())?.map_err(|e| super::error::db_error(lua, e))?;
-        match f.call::<MultiValue>(trx) {
-            Ok(values) => {
-                with_db(lua, |db| db.commit())?.map_err(|e| super::error::db_error(lua, e))?;
-                Ok(values)
-            }
-            Err(err) => {
-                // Roll back to the savepoint; the original error is what the user needs.
-                let _ = with_db(lua, |db| db.rollback());
-                Err(err)
-            }
-        }
-    })?;
-    Ok(())
 }

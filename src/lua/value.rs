@@ -8,8 +8,9 @@
 
 use mlua::{AnyUserData, Lua, Table, UserData, UserDataMethods, Value as LuaValue};
 
+use super::call::{describe, module_fn};
 use super::error::usage_error;
-use super::knex::module_fn;
+use crate::api::{self, FnOp, RefOp};
 use crate::sql::raw::wrap;
 use crate::sql::{quote_ident, Raw, Value};
 
@@ -45,18 +46,20 @@ impl Ref {
 
 impl UserData for Ref {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_method("as", |_, this, alias: String| {
-            Ok(Ref {
-                alias: Some(alias),
-                ..this.clone()
-            })
-        });
-        methods.add_method("withSchema", |_, this, schema: String| {
-            Ok(Ref {
-                schema: Some(schema),
-                ..this.clone()
-            })
-        });
+        for method in api::REF {
+            methods.add_method(method.name, move |_, this, text: String| {
+                Ok(match method.op {
+                    RefOp::As => Ref {
+                        alias: Some(text),
+                        ..this.clone()
+                    },
+                    RefOp::WithSchema => Ref {
+                        schema: Some(text),
+                        ..this.clone()
+                    },
+                })
+            });
+        }
     }
 }
 
@@ -76,64 +79,72 @@ pub fn null_value(lua: &Lua) -> mlua::Result<AnyUserData> {
     Ok(ud)
 }
 
+/// Sets `knex.null` and `knex.fn` (its functions from the catalogue, `crate::api::FN`).
 pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
     knex.raw_set("null", null_value(lua)?)?;
     let fns = lua.create_table()?;
-    module_fn(lua, &fns, "now", |lua, precision: Option<i64>| {
-        let sql = match precision {
-            Some(p) => format!("CURRENT_TIMESTAMP({p})"),
-            None => "CURRENT_TIMESTAMP".to_string(),
-        };
-        lua.create_userdata(RawFragment(Raw::verbatim(sql)))
-    })?;
-    module_fn(lua, &fns, "uuid", |lua, ()| {
-        lua.create_userdata(RawFragment(Raw::verbatim("(gen_random_uuid())")))
-    })?;
-    knex.raw_set("fn", fns)?;
-    module_fn(lua, knex, "ref", |lua, column: String| {
-        lua.create_userdata(Ref {
-            column,
-            alias: None,
-            schema: None,
-        })
-    })?;
-    module_fn(lua, knex, "jsonArray", |lua, t: Option<Table>| {
-        let json = match t {
-            None => serde_json::Value::Array(Vec::new()),
-            Some(t) => match table_to_json(lua, &t, 0)? {
-                serde_json::Value::Object(o) if o.is_empty() => {
-                    serde_json::Value::Array(Vec::new())
-                }
-                a @ serde_json::Value::Array(_) => a,
-                _ => {
-                    return Err(usage_error(
-                        lua,
-                        "`knex.jsonArray` expects a sequence table ({ 1, 2, 3 })",
-                    ))
-                }
-            },
-        };
-        lua.create_userdata(JsonValue(json))
-    })?;
-    module_fn(lua, knex, "jsonObject", |lua, t: Option<Table>| {
-        let json = match t {
-            None => serde_json::Value::Object(Default::default()),
-            Some(t) => match table_to_json(lua, &t, 0)? {
-                o @ serde_json::Value::Object(_) => o,
-                serde_json::Value::Array(a) if a.is_empty() => {
-                    serde_json::Value::Object(Default::default())
-                }
-                _ => {
-                    return Err(usage_error(
-                        lua,
-                        "`knex.jsonObject` expects a table with string keys ({ a = 1 })",
-                    ))
-                }
-            },
-        };
-        lua.create_userdata(JsonValue(json))
-    })?;
-    Ok(())
+    for method in api::FN {
+        match method.op {
+            FnOp::Now => module_fn(lua, &fns, method.name, |lua, precision: Option<i64>| {
+                let sql = match precision {
+                    Some(p) => format!("CURRENT_TIMESTAMP({p})"),
+                    None => "CURRENT_TIMESTAMP".to_string(),
+                };
+                lua.create_userdata(RawFragment(Raw::verbatim(sql)))
+            })?,
+            FnOp::Uuid => module_fn(lua, &fns, method.name, |lua, ()| {
+                lua.create_userdata(RawFragment(Raw::verbatim("(gen_random_uuid())")))
+            })?,
+        }
+    }
+    knex.raw_set("fn", fns)
+}
+
+/// `knex.ref(column)`.
+pub fn reference(lua: &Lua, column: String) -> mlua::Result<AnyUserData> {
+    lua.create_userdata(Ref {
+        column,
+        alias: None,
+        schema: None,
+    })
+}
+
+/// `knex.jsonArray(t)`: `t` sent as a JSON array (`{}` is `[]`).
+pub fn json_array(lua: &Lua, t: Option<Table>) -> mlua::Result<AnyUserData> {
+    let json = match t {
+        None => serde_json::Value::Array(Vec::new()),
+        Some(t) => match table_to_json(lua, &t, 0)? {
+            serde_json::Value::Object(o) if o.is_empty() => serde_json::Value::Array(Vec::new()),
+            a @ serde_json::Value::Array(_) => a,
+            _ => {
+                return Err(usage_error(
+                    lua,
+                    "`knex.jsonArray` expects a sequence table ({ 1, 2, 3 })",
+                ))
+            }
+        },
+    };
+    lua.create_userdata(JsonValue(json))
+}
+
+/// `knex.jsonObject(t)`: `t` sent as a JSON object (`{}` is `{}`).
+pub fn json_object(lua: &Lua, t: Option<Table>) -> mlua::Result<AnyUserData> {
+    let json = match t {
+        None => serde_json::Value::Object(Default::default()),
+        Some(t) => match table_to_json(lua, &t, 0)? {
+            o @ serde_json::Value::Object(_) => o,
+            serde_json::Value::Array(a) if a.is_empty() => {
+                serde_json::Value::Object(Default::default())
+            }
+            _ => {
+                return Err(usage_error(
+                    lua,
+                    "`knex.jsonObject` expects a table with string keys ({ a = 1 })",
+                ))
+            }
+        },
+    };
+    lua.create_userdata(JsonValue(json))
 }
 
 /// True for `knex.null`.
@@ -141,17 +152,12 @@ pub fn is_null_marker(v: &LuaValue) -> bool {
     matches!(v, LuaValue::UserData(ud) if ud.is::<NullMarker>())
 }
 
-/// The raw fragment inside `v` (`knex.raw(...)`, `knex.fn.now()`, `knex.ref(...)`,
-/// a query builder as a subquery), if `v` is one. Using a `knex.raw` value or a
-/// query this way counts as running it.
-pub fn as_raw(v: &LuaValue) -> Option<Raw> {
-    match v {
-        LuaValue::UserData(ud) => raw_of(ud).or_else(|| super::query::as_subquery(v)),
-        _ => None,
-    }
-}
-
-fn raw_of(ud: &AnyUserData) -> Option<Raw> {
+/// The SQL of a `knex.fn.now()` / `knex.fn.uuid()` fragment or a `knex.ref(...)`,
+/// if `v` is one (`crate::lua::query::as_raw` adds `knex.raw` values and subqueries).
+pub fn fragment(v: &LuaValue) -> Option<Raw> {
+    let LuaValue::UserData(ud) = v else {
+        return None;
+    };
     if let Ok(r) = ud.borrow::<RawFragment>() {
         return Some(r.0.clone());
     }
@@ -182,7 +188,7 @@ pub fn to_value(lua: &Lua, v: &LuaValue) -> mlua::Result<Value> {
         other => {
             return Err(usage_error(
                 lua,
-                format!("cannot bind {} as a SQL value", super::describe(other)),
+                format!("cannot bind {} as a SQL value", describe(other)),
             ))
         }
     })
@@ -224,7 +230,7 @@ pub fn table_to_json(lua: &Lua, t: &Table, depth: usize) -> mlua::Result<serde_j
                     lua,
                     format!(
                         "a JSON object key must be a string, not {}",
-                        super::describe(other)
+                        describe(other)
                     ),
                 ))
             }
@@ -234,7 +240,7 @@ pub fn table_to_json(lua: &Lua, t: &Table, depth: usize) -> mlua::Result<serde_j
     Ok(serde_json::Value::Object(map))
 }
 
-fn json_of(lua: &Lua, v: &LuaValue, depth: usize) -> mlua::Result<serde_json::Value> {
+pub fn json_of(lua: &Lua, v: &LuaValue, depth: usize) -> mlua::Result<serde_json::Value> {
     Ok(match v {
         LuaValue::Nil => serde_json::Value::Null,
         LuaValue::Boolean(b) => serde_json::Value::Bool(*b),
@@ -255,7 +261,7 @@ fn json_of(lua: &Lua, v: &LuaValue, depth: usize) -> mlua::Result<serde_json::Va
         other => {
             return Err(usage_error(
                 lua,
-                format!("cannot put {} into JSON", super::describe(other)),
+                format!("cannot put {} into JSON", describe(other)),
             ))
         }
     })
@@ -289,9 +295,9 @@ fn element(lua: &Lua, v: LuaValue) -> mlua::Result<LuaValue> {
     })
 }
 
-/// JSON to Lua: integers stay integers; `null` is absent from an object and
+/// JSON to Lua (results and `vectra.json.decode`): integers stay integers; `null` is absent from an object and
 /// `knex.null` in an array.
-fn json_to_lua(lua: &Lua, j: &serde_json::Value) -> mlua::Result<LuaValue> {
+pub fn json_to_lua(lua: &Lua, j: &serde_json::Value) -> mlua::Result<LuaValue> {
     Ok(match j {
         serde_json::Value::Null => LuaValue::Nil,
         serde_json::Value::Bool(b) => LuaValue::Boolean(*b),

@@ -39,6 +39,13 @@ pub fn stem(name: &str) -> &str {
     name
 }
 
+/// Whether a name given on the command line means the file or ledger row
+/// `candidate`: the name as the ledger has it (`…_types.js.js`), the file
+/// stem (`…_types.js`), or the file name (`…_types.js.lua`).
+pub fn names_match(given: &str, candidate: &str) -> bool {
+    given == candidate || given == stem(candidate) || stem(given) == stem(candidate)
+}
+
 /// Every `*.lua` file directly inside `dirs`, sorted by base name (byte order,
 /// as Knex sorts across directories). Two files with one base name are an error:
 /// the ledger could not tell them apart. A missing directory counts as empty
@@ -108,6 +115,13 @@ mod tests {
         assert_eq!(stem("001_a.ts"), "001_a");
         assert_eq!(stem("001_a.lua"), "001_a");
         assert_eq!(stem("001_a.sql"), "001_a.sql");
+        // A Knex ledger row `…_types.js.js`, ported to `…_types.js.lua`.
+        for given in ["001_types.js.js", "001_types.js", "001_types.js.lua"] {
+            assert!(names_match(given, "001_types.js.lua"), "{given}");
+            assert!(names_match(given, "001_types.js.js"), "{given}");
+        }
+        assert!(!names_match("001_types", "001_types.js.lua"));
+        assert!(names_match("001_a", "001_a.lua"));
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct RunOptions {
     pub ignore_missing: bool,
     /// Each migration in its own transaction (`--per-migration`).
     pub per_migration: bool,
+    /// Roll back files whose checksum changed since they ran (`--allow-drift`,
+    /// rollback/down only; the command layer refuses it on a protected environment).
+    pub allow_drift: bool,
 }
 
 /// The state of one applied migration relative to its file.
@@ -293,7 +296,25 @@ impl<'a> Migrator<'a> {
         if !missing.is_empty() && !options.ignore_missing {
             return Err(RunnerError::Missing(missing));
         }
-        let drifted = status.names_in(AppliedState::Drifted);
+        let mut drifted = status.names_in(AppliedState::Drifted);
+        if options.allow_drift && direction == Direction::Down {
+            // Only the files being undone may have drifted: their current
+            // `down` runs and the ledger row goes, so the next `up` records
+            // the new checksum. Drift anywhere else still stops the run.
+            let undone: HashSet<&str> = plan
+                .iter()
+                .filter_map(|step| step.row.map(|r| snap.applied[r].name.as_str()))
+                .collect();
+            drifted.retain(|name| {
+                let tolerated = undone.contains(name.as_str());
+                if tolerated {
+                    self.observer.warning(&format!(
+                        "`{name}` changed since it ran; undoing it with the current file (--allow-drift)"
+                    ));
+                }
+                !tolerated
+            });
+        }
         if !drifted.is_empty() {
             return Err(RunnerError::Drift(drifted));
         }
@@ -365,8 +386,9 @@ impl<'a> Migrator<'a> {
             row: Some(r),
         };
         let find_file = |name: &str| -> Option<usize> {
-            let wanted = files::stem(name);
-            snap.files.iter().position(|f| f.stem() == wanted)
+            snap.files
+                .iter()
+                .position(|f| files::names_match(name, &f.name))
         };
         Ok(match target {
             Target::Latest => pending.into_iter().map(up).collect(),
@@ -416,9 +438,8 @@ impl<'a> Migrator<'a> {
                 last.into_iter().map(down).collect()
             }
             Target::Down(Some(name)) => {
-                let wanted = files::stem(name);
                 let r = (0..snap.applied.len())
-                    .find(|&r| files::stem(&snap.applied[r].name) == wanted)
+                    .find(|&r| files::names_match(name, &snap.applied[r].name))
                     .ok_or_else(|| {
                         RunnerError::Usage(format!("Migration \"{name}\" was not run."))
                     })?;

@@ -136,7 +136,7 @@ pub enum RunnerError {
     },
     #[error("applied migration(s) missing from the migration directories: {}\n  restore the file(s), or pass `--ignore-missing` to go on without them", .0.join(", "))]
     Missing(Vec<String>),
-    #[error("applied migration(s) changed since they ran (checksum differs): {}\n  revert the edit and put the change in a new migration", .0.join(", "))]
+    #[error("applied migration(s) changed since they ran (checksum differs): {}\n  revert the edit and put the change in a new migration; while developing, `migrate:rollback --allow-drift` (or `migrate:down --allow-drift`) undoes it with the current file", .0.join(", "))]
     Drift(Vec<String>),
     #[error("timed out after {waited:.1?} waiting for the migration lock{}\n  another vectra-db run is still working on this database; raise `lock_timeout` or try again later", holder.as_ref().map(|p| format!(" (held by backend pid {p})")).unwrap_or_default())]
     LockTimeout {

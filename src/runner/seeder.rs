@@ -35,15 +35,16 @@ impl<'a> Seeder<'a> {
         files::discover(&settings.seeds, &settings.root, true)
     }
 
-    /// `seed:run [--specific NAME]...`: the chosen seeds, in name order.
+    /// `seed:run [--specific NAME]...`: the chosen seeds, in name order. NAME
+    /// is a file name (Knex's form, extension optional) or a path to the
+    /// file (`seeds/05_x.lua`, what shell completion gives).
     pub fn run(&mut self, specific: &[String], dry_run: bool) -> Result<SeedOutcome, RunnerError> {
         let all = Seeder::files(self.settings)?;
         let chosen: Vec<SourceFile> = if specific.is_empty() {
             all
         } else {
             for name in specific {
-                let wanted = files::stem(name);
-                if !all.iter().any(|f| f.stem() == wanted) {
+                if !all.iter().any(|f| names(name, f)) {
                     let available: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
                     return Err(RunnerError::Usage(format!(
                         "the specific seed \"{name}\" does not exist (available: {})",
@@ -56,7 +57,7 @@ impl<'a> Seeder<'a> {
                 }
             }
             all.into_iter()
-                .filter(|f| specific.iter().any(|s| files::stem(s) == f.stem()))
+                .filter(|f| specific.iter().any(|s| names(s, f)))
                 .collect()
         };
         if chosen.is_empty() {
@@ -150,5 +151,18 @@ impl<'a> Seeder<'a> {
             seeds: ran,
             dry_run,
         })
+    }
+}
+
+/// Whether `--specific` `spec` names `file`: by name (with or without the
+/// extension), or, when it has a directory part, as a path to the same file.
+fn names(spec: &str, file: &SourceFile) -> bool {
+    let path = std::path::Path::new(spec);
+    if path.components().count() <= 1 {
+        return files::stem(spec) == file.stem();
+    }
+    match (path.canonicalize(), file.path.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => spec.trim_start_matches("./") == file.display,
     }
 }

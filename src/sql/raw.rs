@@ -4,10 +4,14 @@
 //! renumbering); [`to_positional`] turns the finished text into `$1…$n` once,
 //! turning an escaped `\?` into a literal `?` (jsonb's `?`, `?|`, `?&` operators).
 //!
-//! Unlike Knex, a `?` inside a quoted identifier (`"a?b"`), a string literal
-//! (`'?'`), a dollar-quoted body (`$$ … $$`) or a comment is never a
-//! placeholder: identifiers built from user strings can then contain `?` or
-//! `$1` and still reach PostgreSQL literally.
+//! Placeholders follow Knex's rule: every `?` / `??` of the text is one,
+//! inside quoted strings, dollar-quoted bodies and comments too; only `\?`
+//! is a literal question mark. An identifier (`??`) is written in wherever it
+//! stands (a PL/pgSQL body built with `??` works as in Knex). A value (`?`)
+//! inside quoted text is an error here: PostgreSQL binds no parameter there
+//! (Knex sends a `$n` the server rejects). Once compiled, the SQL's own quoted
+//! parts are left alone by [`to_positional`], so identifiers built from user
+//! strings can contain `?` or `$1` and still reach PostgreSQL literally.
 
 use super::ident::quote_ident;
 use super::Value;
@@ -41,7 +45,7 @@ impl From<Value> for RawBinding {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RawError {
     #[error(
-        "`knex.raw` has {placeholders} placeholder(s) but {bindings} binding(s){}",
+        "`knex.raw` has {placeholders} placeholder(s) but {bindings} binding(s){}; every `?` counts, in quoted text too (as in Knex): write `\\\\?` in the Lua string for a literal `?`",
         if bindings < placeholders { " (a nil ends a Lua list: use `knex.null` for NULL)" } else { "" }
     )]
     BindingCount {
@@ -50,6 +54,10 @@ pub enum RawError {
     },
     #[error("`??` expects an identifier (a string), got {0}")]
     IdentifierNotText(String),
+    #[error(
+        "a `?` inside quoted text or a `$$` body cannot take a value (PostgreSQL binds no parameter there): write `\\\\?` in the Lua string for a literal `?`, or `??` for an identifier"
+    )]
+    ValueInQuotes,
 }
 
 impl Raw {
@@ -86,9 +94,13 @@ impl Raw {
         let mut out = String::with_capacity(sql.len());
         let mut values = Vec::with_capacity(bindings.len());
         let mut last = 0;
+        let spans = code_spans(sql);
         for (mark, binding) in marks.into_iter().zip(bindings) {
             out.push_str(&sql[last..mark.at]);
             last = mark.at + if mark.identifier { 2 } else { 1 };
+            if !mark.identifier && !in_code(&spans, mark.at) {
+                return Err(RawError::ValueInQuotes);
+            }
             match (mark.identifier, binding) {
                 (true, RawBinding::Value(Value::Text(name))) => out.push_str(&wrap(&name)),
                 (true, RawBinding::Strings(names)) => {
@@ -127,7 +139,9 @@ impl Raw {
         let mut values = Vec::new();
         let mut last = 0;
         let mut i = 0;
-        for (start, end) in code_spans(sql) {
+        let spans = code_spans(sql);
+        // Like positional ones, named placeholders count in quoted text too.
+        for (start, end) in [(0, sql.len())] {
             i = i.max(start);
             while i < end {
                 if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b':') {
@@ -158,6 +172,9 @@ impl Raw {
                 match lookup(name) {
                     None => {
                         i = name_end;
+                    }
+                    Some(_) if !identifier && !in_code(&spans, i) => {
+                        return Err(RawError::ValueInQuotes);
                     }
                     Some(binding) => {
                         out.push_str(&sql[last..i]);
@@ -193,25 +210,37 @@ struct Mark {
     identifier: bool,
 }
 
-/// The placeholders of `sql`, outside quotes and comments; `\?` is not one.
+/// For each positional placeholder of `sql` in order, whether it is `??`
+/// (an identifier) rather than `?` (a value). The lint reads it to find
+/// literal names bound to `??`.
+pub fn identifier_placeholders(sql: &str) -> Vec<bool> {
+    placeholders(sql).iter().map(|m| m.identifier).collect()
+}
+
+/// The placeholders of `sql`, wherever they stand (Knex's rule); `\?` is not one.
 fn placeholders(sql: &str) -> Vec<Mark> {
     let bytes = sql.as_bytes();
     let mut marks = Vec::new();
-    for (start, end) in code_spans(sql) {
-        let mut i = start;
-        while i < end {
-            match bytes[i] {
-                b'\\' if bytes.get(i + 1) == Some(&b'?') => i += 2,
-                b'?' => {
-                    let identifier = i + 1 < end && bytes[i + 1] == b'?';
-                    marks.push(Mark { at: i, identifier });
-                    i += if identifier { 2 } else { 1 };
-                }
-                _ => i += 1,
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'?') => i += 2,
+            b'?' => {
+                let identifier = bytes.get(i + 1) == Some(&b'?');
+                marks.push(Mark { at: i, identifier });
+                i += if identifier { 2 } else { 1 };
             }
+            _ => i += 1,
         }
     }
     marks
+}
+
+/// True when byte `at` is SQL code (not inside quotes, a `$$` body or a comment).
+fn in_code(spans: &[(usize, usize)], at: usize) -> bool {
+    spans
+        .iter()
+        .any(|(start, end)| (*start..*end).contains(&at))
 }
 
 /// Byte ranges of `sql` that are SQL code: everything except quoted
@@ -318,32 +347,83 @@ pub fn is_multi_statement(sql: &str) -> bool {
 }
 
 /// Numbers the `?` placeholders `$1…$n` from left to right and unescapes `\?`.
+/// The command a statement runs, as PostgreSQL names it in its reply
+/// (`SELECT`, `UPDATE`, …): the first keyword, or after a `WITH` the first
+/// statement keyword outside the parentheses of its common table expressions.
+pub fn command_of(sql: &str) -> String {
+    let code = code_spans(sql)
+        .iter()
+        .map(|(start, end)| &sql[*start..*end])
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut depth = 0i32;
+    let mut first: Option<String> = None;
+    let mut word = String::new();
+    let take = |w: &mut String, depth: i32, first: &mut Option<String>| -> Option<String> {
+        let upper = w.to_ascii_uppercase();
+        w.clear();
+        if upper.is_empty() || depth > 0 {
+            return None;
+        }
+        match first {
+            None => {
+                *first = Some(upper.clone());
+                (upper != "WITH").then_some(upper)
+            }
+            Some(_) => matches!(
+                upper.as_str(),
+                "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "VALUES"
+            )
+            .then_some(upper),
+        }
+    };
+    for c in code.chars() {
+        if c.is_ascii_alphabetic() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if let Some(found) = take(&mut word, depth, &mut first) {
+            return found;
+        }
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    take(&mut word, depth, &mut first).unwrap_or_else(|| first.unwrap_or_default())
+}
+
 /// Quoted identifiers, literals, dollar-quoted bodies and comments are copied as they are.
 pub fn to_positional(sql: &str) -> String {
     let bytes = sql.as_bytes();
+    let spans = code_spans(sql);
     let mut out = String::with_capacity(sql.len() + 8);
     let mut n = 0;
     let mut last = 0;
-    for (start, end) in code_spans(sql) {
-        let mut i = start;
-        while i < end {
-            match bytes[i] {
-                b'\\' if i + 1 < end && bytes[i + 1] == b'?' => {
-                    out.push_str(&sql[last..i]);
-                    out.push('?');
-                    i += 2;
-                    last = i;
-                }
-                b'?' => {
-                    out.push_str(&sql[last..i]);
-                    n += 1;
-                    out.push('$');
-                    out.push_str(&n.to_string());
-                    i += 1;
-                    last = i;
-                }
-                _ => i += 1,
+    let mut i = 0;
+    while i < bytes.len() {
+        let code = in_code(&spans, i);
+        match bytes[i] {
+            // `\?` is a literal `?` (Knex's escape), in quoted text too, unless
+            // the backslash is itself escaped there (`E'\\?'`).
+            b'\\'
+                if bytes.get(i + 1) == Some(&b'?') && (code || i == 0 || bytes[i - 1] != b'\\') =>
+            {
+                out.push_str(&sql[last..i]);
+                out.push('?');
+                i += 2;
+                last = i;
             }
+            b'?' if code => {
+                out.push_str(&sql[last..i]);
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+                i += 1;
+                last = i;
+            }
+            _ => i += 1,
         }
     }
     out.push_str(&sql[last..]);
@@ -425,7 +505,76 @@ mod tests {
     }
 
     #[test]
-    fn quoted_text_holds_no_placeholders() {
+    fn placeholders_count_in_quoted_text_as_in_knex() {
+        // `??` is written in wherever it stands, a PL/pgSQL body included.
+        let raw = Raw::with_bindings(
+            "create function f() returns int as $$ select count(*) from ?? $$ language sql",
+            vec![RawBinding::Value(Value::Text("users".into()))],
+        )
+        .unwrap();
+        assert_eq!(
+            raw.sql,
+            "create function f() returns int as $$ select count(*) from \"users\" $$ language sql"
+        );
+        // An unbound `?` in a string literal counts (Knex sends `$1` there).
+        let err = Raw::positional("comment on table t is 'why?'", vec![]).unwrap_err();
+        assert!(matches!(
+            err,
+            RawError::BindingCount {
+                placeholders: 1,
+                bindings: 0
+            }
+        ));
+        assert!(err.to_string().contains(r"`\\?`"), "{err}");
+        // A value there cannot be bound: a clear error, not a server one.
+        let err = Raw::positional("select '?'", vec![Value::Int(1)]).unwrap_err();
+        assert_eq!(err, RawError::ValueInQuotes);
+        // `\?` is a literal question mark, in quotes and in code.
+        let raw = Raw::positional("select 'why\\?', a \\? 'k', ?", vec![Value::Int(1)]).unwrap();
+        assert_eq!(raw.sql, "select 'why\\?', a \\? 'k', ?");
+        assert_eq!(to_positional(&raw.sql), "select 'why?', a ? 'k', $1");
+        // Named identifiers too; named values in quotes are refused.
+        let raw = Raw::named("$$ select :t: $$", |k| {
+            (k == "t").then(|| Value::Text("x".into()).into())
+        })
+        .unwrap();
+        assert_eq!(raw.sql, "$$ select \"x\" $$");
+        let err = Raw::named("select ':v'", |_| Some(Value::Int(1).into())).unwrap_err();
+        assert_eq!(err, RawError::ValueInQuotes);
+    }
+
+    #[test]
+    fn the_command_is_the_statement_keyword() {
+        assert_eq!(command_of("update t set a = 1"), "UPDATE");
+        assert_eq!(command_of("  Select 1"), "SELECT");
+        assert_eq!(
+            command_of("with x as (select 1), y as (delete from z returning *) insert into t select * from x"),
+            "INSERT"
+        );
+        assert_eq!(command_of("/* select */ delete from t"), "DELETE");
+        assert_eq!(command_of("create table t (a int)"), "CREATE");
+    }
+
+    #[test]
+    fn an_identifier_list_binds_to_one_double_question_mark() {
+        let raw = Raw::with_bindings(
+            "insert into ?? (??) select ?? from ??",
+            vec![
+                RawBinding::Value(Value::Text("t".into())),
+                RawBinding::Strings(vec!["id".into(), "name".into()]),
+                RawBinding::Strings(vec!["id".into(), "n as name".into()]),
+                RawBinding::Value(Value::Text("s".into())),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            raw.sql,
+            "insert into \"t\" (\"id\", \"name\") select \"id\", \"n\" as \"name\" from \"s\""
+        );
+    }
+
+    #[test]
+    fn quoted_text_holds_no_placeholders_after_compiling() {
         assert_eq!(
             to_positional("select \"a?b\", 'c?''?', $$ ? $$, $f$?$f$, ? -- ?\n, ? /* ? */"),
             "select \"a?b\", 'c?''?', $$ ? $$, $f$?$f$, $1 -- ?\n, $2 /* ? */"

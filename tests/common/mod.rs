@@ -5,6 +5,7 @@
 //! creates the role first.
 #![allow(dead_code)]
 
+pub mod npm;
 pub mod project;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,14 +1,18 @@
 -- Purpose: the names of the porting examples (projects and their tasks), kept
 -- apart from the Vectra server's own constants so the examples can run on an
 -- empty database without touching the real schema.
+---@class ExampleConstants
 local C = {}
 
+---@class ExampleTables
 C.tables = {
   projects = "projects",
   tasks = "tasks",
 }
 
+---@class ExampleColumns
 C.columns = {
+  ---@class ExampleColumns.projects
   projects = {
     id = "id",
     slug = "slug",
@@ -19,6 +23,7 @@ C.columns = {
     created_at = "created_at",
     updated_at = "updated_at",
   },
+  ---@class ExampleColumns.tasks
   tasks = {
     id = "id",
     project_id = "project_id",
@@ -32,6 +37,7 @@ C.columns = {
   },
 }
 
+---@class ExampleTypes
 C.types = {
   project_visibility = "project_visibility",
 }

@@ -180,6 +180,14 @@ pub(super) fn aggregate(
     distinct: bool,
     args: &[LuaValue],
 ) -> mlua::Result<Column> {
+    // Knex's options form: `count("id", { as = "total" })`.
+    let (args, as_option) = match args.split_last() {
+        Some((LuaValue::Table(t), rest)) if !rest.is_empty() => {
+            let o: AggregateOptions = crate::lua::call::options_from(lua, function, t)?;
+            (rest, Some(o.alias))
+        }
+        _ => (args, None),
+    };
     let (arg, alias) = match args.first() {
         None | Some(LuaValue::Nil) => (AggregateArg::All, None),
         Some(LuaValue::String(s)) => {
@@ -238,8 +246,16 @@ pub(super) fn aggregate(
         function: function.to_string(),
         distinct,
         arg,
-        alias,
+        alias: as_option.or(alias),
     })
+}
+
+/// The options table of an aggregate (`{ as = "total" }`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AggregateOptions {
+    #[serde(rename = "as")]
+    alias: String,
 }
 
 pub(super) fn source_of(lua: &Lua, v: Option<&LuaValue>, method: &str) -> mlua::Result<Source> {
@@ -316,152 +332,6 @@ pub(super) fn key_name(lua: &Lua, k: &LuaValue, method: &str) -> mlua::Result<St
             ),
         )),
     }
-}
-
-/// A row's (column, value) pairs, sorted by column. `for_each` walks the table
-/// in one protected call, which matters for 100,000-row seeds.
-pub(super) fn pairs_of(lua: &Lua, t: &Table, method: &str) -> mlua::Result<Vec<(String, Operand)>> {
-    let mut out = Vec::with_capacity(8);
-    t.for_each(|k: LuaValue, v: LuaValue| {
-        out.push((key_name(lua, &k, method)?, operand(lua, &v)?));
-        Ok(())
-    })?;
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
-}
-
-/// One insert row: (column, value) pairs sorted by column.
-type InsertRow = Vec<(String, Operand)>;
-
-/// Insert rows: one `{ col = value }` table, or a sequence of them. An empty
-/// table inserts nothing (Knex's `insert([])`); `{ {} }` is one row of defaults.
-pub(super) fn rows_of(
-    lua: &Lua,
-    t: &Table,
-    method: &str,
-) -> mlua::Result<Vec<Vec<(String, Operand)>>> {
-    let len = t.raw_len();
-    if len == 0 {
-        let row = pairs_of(lua, t, method)?;
-        return Ok(if row.is_empty() {
-            Vec::new()
-        } else {
-            vec![row]
-        });
-    }
-    let plain = plain_rows(lua, t)?;
-    let mut rows = Vec::with_capacity(len);
-    for (i, row) in plain.into_iter().enumerate() {
-        if let Some(row) = row {
-            rows.push(row);
-            continue;
-        }
-        // Anything else (`knex.null`, tables, raw fragments, bad keys) takes the
-        // general path, which also words the errors.
-        match t.raw_get::<LuaValue>(i + 1)? {
-            LuaValue::Table(row) => rows.push(pairs_of(lua, &row, method)?),
-            other => {
-                return Err(usage_error(
-                    lua,
-                    format!(
-                        "`{method}` expects a list of rows ({{ {{ col = value }}, … }}), but an item is {}",
-                        describe(&other)
-                    ),
-                ))
-            }
-        }
-    }
-    Ok(rows)
-}
-
-/// The rows of a sequence whose keys are strings and whose values are strings,
-/// numbers, booleans or `knex.null`, read straight off the Lua stack; `None` for any other
-/// row. Converting a 1,000-row insert through mlua's safe API costs a
-/// protected call per row and a registry reference per value, more than the
-/// server takes to insert the rows; this reads them in one protected call.
-/// Values convert exactly as [`to_value`] converts them.
-fn plain_rows(lua: &Lua, t: &Table) -> mlua::Result<Vec<Option<InsertRow>>> {
-    use mlua::ffi;
-    let mut out: Vec<Option<InsertRow>> = Vec::new();
-    // SAFETY: `exec_raw` runs the closure in a protected call with the rows table
-    // at index 1, `knex.null` at index 2, and room for at least `LUA_MINSTACK` (20) values; the closure
-    // pushes at most three (row, key, value) and pops them all. It calls nothing
-    // that can raise a Lua error: raw gets, `lua_next` with keys `lua_next` itself
-    // produced, and `lua_tolstring` only on values that are already strings (so
-    // it neither converts nor allocates). Byte slices are copied before the value
-    // is popped.
-    unsafe {
-        let null = crate::lua::value::null_value(lua)?;
-        lua.exec_raw::<()>((t, null), |state| {
-            let len = ffi::lua_rawlen(state, 1);
-            out.reserve(len);
-            let mut width = 4;
-            for i in 1..=len {
-                ffi::lua_rawgeti(state, 1, i as ffi::lua_Integer);
-                if ffi::lua_type(state, -1) != ffi::LUA_TTABLE {
-                    ffi::lua_pop(state, 1);
-                    out.push(None);
-                    continue;
-                }
-                let mut row: Vec<(String, Operand)> = Vec::with_capacity(width);
-                let mut plain = true;
-                ffi::lua_pushnil(state);
-                while ffi::lua_next(state, -2) != 0 {
-                    let key = if ffi::lua_type(state, -2) == ffi::LUA_TSTRING {
-                        let mut n = 0usize;
-                        let p = ffi::lua_tolstring(state, -2, &mut n);
-                        std::str::from_utf8(std::slice::from_raw_parts(p as *const u8, n))
-                            .ok()
-                            .map(str::to_string)
-                    } else {
-                        None
-                    };
-                    let value = match ffi::lua_type(state, -1) {
-                        ffi::LUA_TSTRING => {
-                            let mut n = 0usize;
-                            let p = ffi::lua_tolstring(state, -1, &mut n);
-                            let bytes = std::slice::from_raw_parts(p as *const u8, n);
-                            Some(match std::str::from_utf8(bytes) {
-                                Ok(text) if !bytes.contains(&0) => Value::Text(text.to_string()),
-                                _ => Value::Bytes(bytes.to_vec()),
-                            })
-                        }
-                        ffi::LUA_TNUMBER => Some(if ffi::lua_isinteger(state, -1) != 0 {
-                            Value::Int(ffi::lua_tointegerx(state, -1, std::ptr::null_mut()))
-                        } else {
-                            Value::Float(ffi::lua_tonumberx(state, -1, std::ptr::null_mut()))
-                        }),
-                        ffi::LUA_TBOOLEAN => Some(Value::Bool(ffi::lua_toboolean(state, -1) != 0)),
-                        // `knex.null` (argument 2)
-                        ffi::LUA_TUSERDATA if ffi::lua_rawequal(state, -1, 2) != 0 => {
-                            Some(Value::Null)
-                        }
-                        _ => None,
-                    };
-                    match (key, value) {
-                        (Some(k), Some(v)) => {
-                            row.push((k, Operand::Value(v)));
-                            ffi::lua_pop(state, 1);
-                        }
-                        _ => {
-                            plain = false;
-                            ffi::lua_pop(state, 2);
-                            break;
-                        }
-                    }
-                }
-                ffi::lua_pop(state, 1);
-                if plain {
-                    width = row.len();
-                    row.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                    out.push(Some(row));
-                } else {
-                    out.push(None);
-                }
-            }
-        })?;
-    }
-    Ok(out)
 }
 
 /// The arguments of `whereRaw(sql, bindings)` and friends.

@@ -1,6 +1,7 @@
 //! Joins: `join(table, a, [op,] b)` and the `function(j) j:on(…) end` form.
 
 use super::*;
+use crate::api::JoinOp;
 
 /// The argument of a join callback: collects `on` conditions.
 #[derive(Default)]
@@ -8,123 +9,95 @@ pub struct JoinBuilder {
     pub(super) on: Vec<Clause>,
 }
 
-pub(super) fn join_chain<M, F>(methods: &mut M, name: &'static str, f: F)
-where
-    M: UserDataMethods<JoinBuilder>,
-    F: Fn(&Lua, &mut Vec<Clause>, Args) -> mlua::Result<()> + 'static,
-{
-    debug_assert!(
-        JOIN_METHODS.contains(&name),
-        "{name} missing from JOIN_METHODS"
-    );
-    methods.add_function(name, move |lua, (ud, args): (AnyUserData, MultiValue)| {
-        let mut on = std::mem::take(&mut ud.borrow_mut::<JoinBuilder>()?.on);
-        let result = f(lua, &mut on, args.into_iter().collect());
-        ud.borrow_mut::<JoinBuilder>()?.on = on;
-        result.map(|()| ud)
-    });
-}
-
 impl UserData for JoinBuilder {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
-        for (name, or) in [("on", false), ("andOn", false), ("orOn", true)] {
-            join_chain(m, name, move |lua, on, args| {
-                if let [LuaValue::Function(f)] = args.as_slice() {
-                    let ud = lua.create_userdata(JoinBuilder::default())?;
-                    f.call::<()>(ud.clone())?;
-                    let inner = std::mem::take(&mut ud.borrow_mut::<JoinBuilder>()?.on);
-                    on.push(Clause {
-                        or,
-                        not: false,
-                        cond: Cond::Group(inner),
-                    });
-                    return Ok(());
-                }
-                let cond = on_cond(lua, name, &args)?;
-                on.push(Clause {
-                    or,
-                    not: false,
-                    cond,
-                });
-                Ok(())
-            });
-        }
-        for (name, or) in [("onVal", false), ("andOnVal", false), ("orOnVal", true)] {
-            join_chain(m, name, move |lua, on, args| {
-                let (op, value) = match args.len() {
-                    2 => ("=".to_string(), args.get(1)),
-                    _ => (
-                        string_arg(lua, args.get(1), name, "an operator")?,
-                        args.get(2),
-                    ),
-                };
-                on.push(Clause {
-                    or,
-                    not: false,
-                    cond: Cond::Compare {
-                        left: column_operand(lua, args.first(), name)?,
-                        op: checked_operator(lua, &op)?,
-                        right: operand(lua, value_arg(lua, value, name)?)?,
-                    },
-                });
-                Ok(())
-            });
-        }
-        for (name, or, not) in [
-            ("onIn", false, false),
-            ("andOnIn", false, false),
-            ("orOnIn", true, false),
-            ("onNotIn", false, true),
-            ("orOnNotIn", true, true),
-        ] {
-            join_chain(m, name, move |lua, on, args| {
-                on.push(Clause {
-                    or,
-                    not,
-                    cond: in_cond(lua, name, &args)?,
-                });
-                Ok(())
-            });
-        }
-        for (name, or, not) in [
-            ("onNull", false, false),
-            ("andOnNull", false, false),
-            ("orOnNull", true, false),
-            ("onNotNull", false, true),
-            ("andOnNotNull", false, true),
-            ("orOnNotNull", true, true),
-        ] {
-            join_chain(m, name, move |lua, on, args| {
-                on.push(Clause {
-                    or,
-                    not,
-                    cond: Cond::Null(string_arg(lua, args.first(), name, "a column name")?),
-                });
-                Ok(())
-            });
-        }
-        for (name, or, not) in [
-            ("onBetween", false, false),
-            ("orOnBetween", true, false),
-            ("onNotBetween", false, true),
-            ("orOnNotBetween", true, true),
-        ] {
-            join_chain(m, name, move |lua, on, args| {
-                on.push(Clause {
-                    or,
-                    not,
-                    cond: between(lua, name, &args)?,
-                });
-                Ok(())
-            });
-        }
-        m.add_meta_function(
-            MetaMethod::Index,
-            |lua, (_, key): (AnyUserData, LuaValue)| {
-                Err::<(), _>(unknown_method(lua, "join clause", &key, JOIN_METHODS))
-            },
-        );
+        add_methods(m, Builder::Join, api::JOIN, join_method, |lua, _, key| {
+            unknown_method(lua, Builder::Join, key)
+        });
     }
+}
+
+fn join_method(
+    lua: &Lua,
+    ud: AnyUserData,
+    method: &'static api::Method<JoinOp>,
+    args: MultiValue,
+) -> mlua::Result<LuaValue> {
+    let mut on = std::mem::take(&mut ud.borrow_mut::<JoinBuilder>()?.on);
+    let items: Vec<LuaValue> = args.into_iter().collect();
+    let result = join_clause(lua, &mut on, method.op, method.name, &items);
+    ud.borrow_mut::<JoinBuilder>()?.on = on;
+    result.map(|()| LuaValue::UserData(ud))
+}
+
+/// Adds the condition of one join-clause call to `on`.
+fn join_clause(
+    lua: &Lua,
+    on: &mut Vec<Clause>,
+    op: JoinOp,
+    name: &str,
+    args: &[LuaValue],
+) -> mlua::Result<()> {
+    let clause = match op {
+        JoinOp::On { or } => {
+            if let [LuaValue::Function(f)] = args {
+                let ud = lua.create_userdata(JoinBuilder::default())?;
+                f.call::<()>(ud.clone())?;
+                let inner = std::mem::take(&mut ud.borrow_mut::<JoinBuilder>()?.on);
+                Clause {
+                    or,
+                    not: false,
+                    cond: Cond::Group(inner),
+                }
+            } else {
+                Clause {
+                    or,
+                    not: false,
+                    cond: on_cond(lua, name, args)?,
+                }
+            }
+        }
+        JoinOp::OnVal { or } => {
+            let (op, value) = match args.len() {
+                2 => ("=".to_string(), args.get(1)),
+                _ => (
+                    string_arg(lua, args.get(1), name, "an operator")?,
+                    args.get(2),
+                ),
+            };
+            Clause {
+                or,
+                not: false,
+                cond: Cond::Compare {
+                    left: column_operand(lua, args.first(), name)?,
+                    op: checked_operator(lua, &op)?,
+                    right: operand(lua, value_arg(lua, value, name)?)?,
+                },
+            }
+        }
+        JoinOp::OnIn { or, not } => Clause {
+            or,
+            not,
+            cond: in_cond(lua, name, args)?,
+        },
+        JoinOp::OnNull { or, not } => Clause {
+            or,
+            not,
+            cond: Cond::Null(string_arg(lua, args.first(), name, "a column name")?),
+        },
+        JoinOp::OnExists { or, not } => Clause {
+            or,
+            not,
+            cond: Cond::Exists(subquery_arg(lua, args.first(), name)?),
+        },
+        JoinOp::OnBetween { or, not } => Clause {
+            or,
+            not,
+            cond: between(lua, name, args)?,
+        },
+    };
+    on.push(clause);
+    Ok(())
 }
 
 /// `on(first, [op,] second)`: both sides are columns (or raw).

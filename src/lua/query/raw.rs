@@ -2,6 +2,7 @@
 //! inlined into another statement (which counts as using them).
 
 use super::*;
+use crate::api::RawOp;
 
 // knex.raw
 
@@ -22,25 +23,59 @@ impl RawQuery {
 
 impl UserData for RawQuery {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_method("run", |lua, this, ()| {
+        add_methods(
+            methods,
+            Builder::Raw,
+            api::RAW,
+            raw_method,
+            |lua, _, key| unknown_method(lua, Builder::Raw, key),
+        );
+    }
+}
+
+fn raw_method(
+    lua: &Lua,
+    ud: AnyUserData,
+    method: &'static api::Method<RawOp>,
+    _args: MultiValue,
+) -> mlua::Result<LuaValue> {
+    match method.op {
+        RawOp::Run => ud.borrow::<RawQuery>()?.run(lua),
+        RawOp::ToSql => {
+            let this = ud.borrow::<RawQuery>()?;
             this.used.set(true);
-            // Several statements without values go through the simple protocol,
-            // as node-postgres sends them (a prepared statement holds only one).
-            if this.raw.bindings.is_empty() && crate::sql::raw::is_multi_statement(&this.raw.sql) {
-                let text = crate::sql::raw::to_positional(&this.raw.sql);
-                with_db(lua, |db| db.batch(&text))?
-                    .map_err(|e| db_error_at(caller_location(lua).or(this.location.clone()), e))?;
-                return lua.create_table();
-            }
-            let sql = Sql::new(this.raw.sql.clone(), this.raw.bindings.clone());
-            let rows = with_db(lua, |db| db.query(&sql))?
+            Ok(LuaValue::Table(to_sql_table(lua, &this.raw)?))
+        }
+        RawOp::Accepted => Ok(LuaValue::UserData(ud)),
+    }
+}
+
+impl RawQuery {
+    fn run(&self, lua: &Lua) -> mlua::Result<LuaValue> {
+        let this = self;
+        this.used.set(true);
+        // Several statements without values go through the simple protocol,
+        // as node-postgres sends them (a prepared statement holds only one).
+        if this.raw.bindings.is_empty() && crate::sql::raw::is_multi_statement(&this.raw.sql) {
+            let text = crate::sql::raw::to_positional(&this.raw.sql);
+            with_db(lua, |db| db.batch(&text))?
                 .map_err(|e| db_error_at(caller_location(lua).or(this.location.clone()), e))?;
-            rows_to_lua(lua, &rows)
-        });
-        methods.add_method("toSQL", |lua, this, ()| {
-            this.used.set(true);
-            to_sql_table(lua, &this.raw)
-        });
+            return Ok(LuaValue::Table(lua.create_table()?));
+        }
+        let sql = Sql::new(this.raw.sql.clone(), this.raw.bindings.clone());
+        let (rows, count) = with_db(lua, |db| db.query_counted(&sql))?
+            .map_err(|e| db_error_at(caller_location(lua).or(this.location.clone()), e))?;
+        // node-postgres' result shape, so `res.rows` / `res.rowCount` port as
+        // they are; the rows are also the array part (`res[1]`).
+        let result = rows_to_lua(lua, &rows)?;
+        let list = lua.create_table_with_capacity(rows.len(), 0)?;
+        for i in 1..=rows.len() {
+            list.raw_set(i, result.raw_get::<LuaValue>(i)?)?;
+        }
+        result.raw_set("rows", list)?;
+        result.raw_set("rowCount", count)?;
+        result.raw_set("command", crate::sql::raw::command_of(&this.raw.sql))?;
+        Ok(LuaValue::Table(result))
     }
 }
 

@@ -22,9 +22,20 @@ pub(super) fn rows_to_lua(lua: &Lua, rows: &[Row]) -> mlua::Result<Table> {
 }
 
 pub(super) fn row_to_lua(lua: &Lua, row: &Row) -> mlua::Result<Table> {
-    let t = lua.create_table_with_capacity(0, row.values.len())?;
-    for (col, v) in row.columns.iter().zip(&row.values) {
-        t.raw_set(col.as_str(), to_lua(lua, v)?)?;
+    let names = row.columns.iter().map(String::as_str);
+    named_row_to_lua(lua, names, &row.values)
+}
+
+/// A row as a Lua table keyed by `names` (column names as `&str` or, made once
+/// for many rows, as Lua strings).
+pub(super) fn named_row_to_lua<K: mlua::IntoLua>(
+    lua: &Lua,
+    names: impl Iterator<Item = K>,
+    values: &[Value],
+) -> mlua::Result<Table> {
+    let t = lua.create_table_with_capacity(0, values.len())?;
+    for (name, v) in names.zip(values) {
+        t.raw_set(name, to_lua(lua, v)?)?;
     }
     Ok(t)
 }

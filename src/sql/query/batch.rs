@@ -127,6 +127,7 @@ fn same_columns(a: &[(String, Operand)], b: &[(String, Operand)]) -> bool {
 /// Appends rows in `COPY`'s text format: tab-separated, `\N` for NULL, and
 /// backslash, tab, newline and carriage return escaped.
 pub fn encode_copy_rows(rows: &[Vec<(String, Operand)>], out: &mut Vec<u8>) {
+    use std::io::Write;
     for row in rows {
         for (i, (_, operand)) in row.iter().enumerate() {
             if i > 0 {
@@ -139,7 +140,9 @@ pub fn encode_copy_rows(rows: &[Vec<(String, Operand)>], out: &mut Vec<u8>) {
             match value {
                 Value::Null => out.extend_from_slice(b"\\N"),
                 Value::Text(s) => escape_copy(s.as_bytes(), out),
-                Value::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+                Value::Int(n) => {
+                    let _ = write!(out, "{n}");
+                }
                 other => match other.to_pg_text() {
                     Some(text) => escape_copy(text.as_bytes(), out),
                     None => out.extend_from_slice(b"\\N"),

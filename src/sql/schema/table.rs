@@ -149,18 +149,19 @@ pub enum TableAction {
 }
 
 impl TableAction {
-    /// The method name, for "only inside alterTable" errors.
+    /// What an action that only `ALTER TABLE` can do is, for the error when
+    /// a `createTable` holds one (the Lua bridge refuses it first, at its line).
     pub fn only_in_alter(&self) -> Option<&'static str> {
         Some(match self {
-            TableAction::DropColumns(_) => "dropColumn",
-            TableAction::RenameColumn { .. } => "renameColumn",
-            TableAction::DropPrimary { .. } => "dropPrimary",
-            TableAction::DropUnique { .. } => "dropUnique",
-            TableAction::DropIndex { .. } => "dropIndex",
-            TableAction::DropForeign { .. } => "dropForeign",
-            TableAction::SetNullable(_) => "setNullable",
-            TableAction::DropNullable(_) => "dropNullable",
-            TableAction::DropChecks(_) => "dropChecks",
+            TableAction::DropColumns(_) => "dropping a column",
+            TableAction::RenameColumn { .. } => "renaming a column",
+            TableAction::DropPrimary { .. } => "dropping the primary key",
+            TableAction::DropUnique { .. } => "dropping a unique constraint",
+            TableAction::DropIndex { .. } => "dropping an index",
+            TableAction::DropForeign { .. } => "dropping a foreign key",
+            TableAction::SetNullable(_) => "making a column nullable",
+            TableAction::DropNullable(_) => "making a column not nullable",
+            TableAction::DropChecks(_) => "dropping check constraints",
             _ => return None,
         })
     }
@@ -243,9 +244,9 @@ impl TableSpec {
         else {
             return Err(SchemaError::new("not a create statement"));
         };
-        if let Some(method) = self.actions.iter().find_map(TableAction::only_in_alter) {
+        if let Some(action) = self.actions.iter().find_map(TableAction::only_in_alter) {
             return Err(SchemaError::new(format!(
-                "`t:{method}` only works inside `alterTable`, not `createTable`"
+                "{action} only works inside `alterTable`, not `createTable`"
             )));
         }
         if let Some(col) = self.columns.iter().find(|c| c.alter.is_some()) {
