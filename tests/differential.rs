@@ -384,3 +384,24 @@ fn a_failing_down_and_a_failing_seed() {
         Some("return {\n  seed = function(knex)\n    knex.schema:raw('create table seeded (id int)')\n    knex.schema:raw('insert into no_such_table values (1)')\n    print('still running')\n  end,\n}\n"),
     );
 }
+
+/// `batchInsert`'s `COPY` windows and a cursor's `FETCH` sent ahead are
+/// pipelining too: a producer that prints, a cursor loop that writes, and
+/// failures in either, inside and outside `pcall`, look the same both ways.
+#[test]
+fn copy_windows_and_cursor_fetches() {
+    failing_case(
+        "diff_stream",
+        &[
+            (
+                "04_stream",
+                "return {\n  up = function(knex)\n    local i = 0\n    local n = knex.batchInsert('ok', function()\n      i = i + 1\n      if i % 1000 == 1 then print('window at ' .. i) end\n      if i <= 2500 then return { id = 100 + i, name = 'p' .. i } end\n    end, 1000):run()\n    print('inserted ' .. n)\n    local seen = 0\n    for row in knex('ok'):where('id', '>', 100):orderBy('id'):cursor(300) do\n      seen = seen + 1\n      if seen % 300 == 0 then knex('ok'):where('id', row.id):update({ name = 'seen' }):run(); print('chunk ' .. seen) end\n    end\n    print('seen ' .. seen)\n    local ok = pcall(function()\n      local j = 0\n      knex.batchInsert('ok', function()\n        j = j + 1\n        if j <= 1500 then return { id = (j == 10) and 101 or 5000 + j, name = 'dup' } end\n      end, 500):run()\n    end)\n    print('pcall batch ' .. tostring(ok))\n  end,\n  down = function(knex) knex('ok'):where('id', '>', 100):del():run() end,\n}\n",
+            ),
+            (
+                "05_stream_fails",
+                "return {\n  up = function(knex)\n    local i = 0\n    knex.batchInsert('ok', function()\n      i = i + 1\n      if i % 1000 == 1 then print('window at ' .. i) end\n      if i <= 3500 then return { id = (i == 5) and 101 or 10000 + i, name = 'x' } end\n    end, 1000):run()\n    print('not reached')\n  end,\n  down = function(knex) end,\n}\n",
+            ),
+        ],
+        Some("return {\n  seed = function(knex)\n    local n = 0\n    for row in knex('ok'):orderBy('id'):cursor(2) do\n      n = n + 1\n      print('row ' .. n)\n      if n == 3 then knex('ok'):insert({ id = row.id, name = 'again' }):run() end\n    end\n  end,\n}\n"),
+    );
+}

@@ -425,6 +425,14 @@ fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
 /// last statement before a wait (a file's only statement, the last of its
 /// statements) then runs directly in that wait, which costs one round trip
 /// instead of two thread hand-overs and a round trip.
+///
+/// Two more kinds of work go to the thread without waiting (`stream.rs`): a
+/// `COPY` fed window by window ([`Db::copy_rows`]; every other call finishes
+/// it first, a rollback abandons it) and a cursor's next `FETCH`
+/// ([`Db::query_ahead`]). They follow the same rules as statements sent
+/// ahead: with pipelining off, while statements are printed and inside Lua
+/// frames that catch errors, each `COPY` window is confirmed before its call
+/// returns and no `FETCH` is sent before its rows are needed.
 pub struct Db {
     session: Arc<Mutex<Session>>,
     outstanding: Arc<Outstanding>,
