@@ -188,6 +188,10 @@ pub struct RunFlags {
     /// Go on although applied migrations have no file.
     #[arg(long)]
     pub ignore_missing: bool,
+    /// Run each migration in its own transaction (as Knex's rollback does), for
+    /// batches too large for one transaction's locks.
+    #[arg(long)]
+    pub per_migration: bool,
 }
 
 #[derive(Debug, clap::Args, Clone, Copy)]
@@ -215,6 +219,7 @@ impl Cli {
         let run = |f: RunFlags| crate::commands::RunFlags {
             dry_run: f.dry_run,
             ignore_missing: f.ignore_missing,
+            per_migration: f.per_migration,
             allow_drift: false,
         };
         let undo = |f: RunFlags, d: DriftFlag| crate::commands::RunFlags {

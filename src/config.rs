@@ -51,6 +51,8 @@ struct EnvironmentKeys {
     ledger_schema: Option<String>,
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
+    lua_time_limit: Option<String>,
+    lua_memory_limit: Option<String>,
     protected: Option<bool>,
 }
 
@@ -66,6 +68,8 @@ impl EnvironmentKeys {
             ledger_schema: self.ledger_schema.or(defaults.ledger_schema),
             lock_timeout: self.lock_timeout.or(defaults.lock_timeout),
             statement_timeout: self.statement_timeout.or(defaults.statement_timeout),
+            lua_time_limit: self.lua_time_limit.or(defaults.lua_time_limit),
+            lua_memory_limit: self.lua_memory_limit.or(defaults.lua_memory_limit),
             protected: self.protected.or(defaults.protected),
         }
     }
@@ -108,6 +112,10 @@ pub struct Settings {
     pub ledger_schema: String,
     pub lock_timeout: Duration,
     pub statement_timeout: Duration,
+    /// Lua time per `up` / `down` / `seed` call, server time excluded (0 = none).
+    pub lua_time_limit: Duration,
+    /// Bytes one file's Lua state may allocate (0 = none).
+    pub lua_memory_limit: u64,
     pub protected: bool,
     /// The `[schemas]` table (`schema:dump`).
     pub schemas: crate::schema_dump::SchemaOptions,
@@ -269,6 +277,16 @@ impl Settings {
             &expand_key("statement_timeout", keys.statement_timeout)?.unwrap_or_else(|| "0".into()),
         )
         .map_err(|e| ConfigError(format!("{where_}: `statement_timeout`: {e}")))?;
+        let lua_time_limit = parse_duration(
+            &expand_key("lua_time_limit", keys.lua_time_limit)?
+                .unwrap_or_else(|| DEFAULT_LUA_TIME_LIMIT.into()),
+        )
+        .map_err(|e| ConfigError(format!("{where_}: `lua_time_limit`: {e}")))?;
+        let lua_memory_limit = parse_size(
+            &expand_key("lua_memory_limit", keys.lua_memory_limit)?
+                .unwrap_or_else(|| DEFAULT_LUA_MEMORY_LIMIT.into()),
+        )
+        .map_err(|e| ConfigError(format!("{where_}: `lua_memory_limit`: {e}")))?;
 
         let schemas = schemas.resolve(&root);
         Ok(Settings {
@@ -283,6 +301,8 @@ impl Settings {
             ledger_schema,
             lock_timeout,
             statement_timeout,
+            lua_time_limit,
+            lua_memory_limit,
             protected: keys.protected.unwrap_or(false),
             schemas,
         })
@@ -413,6 +433,50 @@ pub fn redact_passwords(line: &str) -> String {
     result
 }
 
+/// Lua time per file call unless `lua_time_limit` says otherwise: a minute of
+/// pure Lua (server time excluded) is far beyond any real migration or seed,
+/// and short enough that a runaway loop does not hold the batch's locks for long.
+pub const DEFAULT_LUA_TIME_LIMIT: &str = "60s";
+/// Memory per file's Lua state unless `lua_memory_limit` says otherwise.
+pub const DEFAULT_LUA_MEMORY_LIMIT: &str = "1GB";
+
+impl Settings {
+    /// The Lua limits as the bridge takes them (0 = none).
+    pub fn lua_limits(&self) -> crate::lua::LuaLimits {
+        crate::lua::LuaLimits {
+            time: (!self.lua_time_limit.is_zero()).then_some(self.lua_time_limit),
+            memory: usize::try_from(self.lua_memory_limit)
+                .ok()
+                .filter(|&m| m > 0),
+        }
+    }
+}
+
+/// `"64MB"`, `"1GB"`, `"512kB"`, `"0"` (a bare number is bytes; units are
+/// binary: 1 MB = 1024 × 1024 bytes, as PostgreSQL's own settings count).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (examples: `512MB`, `1GB`, `0`)"))?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1024.0,
+        "mb" | "m" => 1024.0 * 1024.0,
+        "gb" | "g" => 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (use kB, MB or GB)"
+            ))
+        }
+    };
+    Ok((value * factor) as u64)
+}
+
 /// `"60s"`, `"500ms"`, `"2m"`, `"1h"`, `"0"` (a bare number is seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
@@ -447,6 +511,17 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn sizes_are_parsed() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64MB"), Ok(64 * 1024 * 1024));
+        assert_eq!(parse_size("1GB"), Ok(1024 * 1024 * 1024));
+        assert_eq!(parse_size("512kB"), Ok(512 * 1024));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("3 parsecs").is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod interrupt;
 pub mod lint;
 pub mod lua;
 pub mod output;

@@ -679,6 +679,39 @@ fn a_failure_of_a_statement_sent_ahead_names_its_own_file_and_line() {
     assert!(!db.table_exists("a"));
 }
 
+#[test]
+fn per_migration_commits_each_migration_on_its_own() {
+    let db = TestDb::new("per_migration");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a")
+        .table_migration("002_b", "b")
+        .migration(
+            "003_bad",
+            "return {\n  up = function(knex)\n    knex.schema:raw('create table broken (')\n  end,\n  down = function(knex) end,\n}\n",
+        );
+    let out = p.run(&["migrate:latest", "--per-migration"]);
+    out.code(1).says(&[
+        "migrations/003_bad.lua:3",
+        "the 2 migration(s) before it were committed, each in its own transaction (`--per-migration`)",
+    ]);
+    assert!(db.table_exists("a") && db.table_exists("b"));
+    assert_eq!(
+        db.strings("select name || ':' || batch from knex_migrations order by id"),
+        vec!["001_a.lua:1", "002_b.lua:1"]
+    );
+    p.remove("migrations/003_bad.lua");
+    for verb in [
+        &["migrate:rollback", "--per-migration"][..],
+        &["migrate:up", "--per-migration"][..],
+        &["migrate:to", "002_b", "--per-migration"][..],
+        &["migrate:down", "--per-migration"][..],
+        &["migrate:latest", "--per-migration", "--dry-run"][..],
+    ] {
+        p.run(verb).ok();
+    }
+    assert!(db.table_exists("a") && !db.table_exists("b"));
+}
+
 /// A migration named as a Knex ledger has it (`…_types.js.js`), as its file
 /// stem (`…_types.js`) or as its `.lua` file name: all three mean the file.
 #[test]

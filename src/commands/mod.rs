@@ -32,6 +32,7 @@ pub struct Global {
 pub struct RunFlags {
     pub dry_run: bool,
     pub ignore_missing: bool,
+    pub per_migration: bool,
     /// `--allow-drift` (rollback/down only).
     pub allow_drift: bool,
 }
@@ -133,6 +134,13 @@ pub fn execute(global: &Global, command: &Command, cwd: &Path) -> u8 {
         verbose: global.verbose,
     };
     let mut reporter = Reporter::new(mode);
+    if !command.files_only() {
+        // Without it Ctrl-C still ends the process (the server rolls back),
+        // only less politely: not worth failing the verb for.
+        if let Err(e) = crate::interrupt::install() {
+            log::warn!("cannot listen for Ctrl-C / SIGTERM: {e}");
+        }
+    }
     let settings = if command.files_only() {
         Settings::resolve_files_only(&global.overrides, cwd)
     } else {
@@ -142,6 +150,24 @@ pub fn execute(global: &Global, command: &Command, cwd: &Path) -> u8 {
         .map_err(|ConfigError(m)| RunnerError::Config(m))
         .and_then(|settings| run(global, command, &settings, cwd, &mut reporter));
     reporter.finish();
+    crate::interrupt::set_canceller(None);
+    let result = match (result, crate::interrupt::received()) {
+        (Err(RunnerError::Interrupted { signal, what }), _) => {
+            Err(RunnerError::Interrupted { signal, what })
+        }
+        // Stopped before anything was committed (waiting for the lock,
+        // loading files, or a verb that writes nothing).
+        (Err(_), Some(signal)) => Err(RunnerError::Interrupted {
+            signal,
+            what: "nothing was applied".to_string(),
+        }),
+        (Ok(_), Some(signal)) => Err(RunnerError::Interrupted {
+            signal,
+            what: "it arrived after the work was committed; what was printed above stays applied"
+                .to_string(),
+        }),
+        (result, None) => result,
+    };
     match result {
         Ok(done) => {
             if global.json {
@@ -255,10 +281,16 @@ fn run(
 /// statement printer for `-v` / `--dry-run`.
 fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<SharedDb, RunnerError> {
     let target = ConnectTarget::parse(&settings.connection).map_err(RunnerError::Config)?;
-    let client = target.connect(&ConnectOptions {
+    let (client, cancel) = target.connect_cancellable(&ConnectOptions {
         connect_timeout: Some(std::time::Duration::from_secs(10)),
     })?;
+    crate::interrupt::set_canceller(Some(cancel));
     let mut db = Db::new(client);
+    // Internal switch for the differential test: every statement waits for
+    // its answer, the reference a pipelined run must be indistinguishable from.
+    if std::env::var_os("VECTRA_DB_PIPELINE").is_some_and(|v| v == "off") {
+        db.set_pipelining(false);
+    }
     // One round trip for the session settings. A killed runner must free its
     // advisory lock and roll back at once, even in the middle of a long
     // statement: without client_connection_check_interval the server notices
@@ -307,6 +339,7 @@ fn migrate(
     let options = RunOptions {
         dry_run: flags.dry_run,
         ignore_missing: flags.ignore_missing,
+        per_migration: flags.per_migration,
         allow_drift: flags.allow_drift,
     };
     let outcome = Migrator::new(settings, db, reporter).run(target, options)?;
@@ -439,10 +472,17 @@ fn verify(
     let options = RunOptions {
         dry_run: true,
         ignore_missing,
+        per_migration: false,
         allow_drift: false,
     };
     let verified = Migrator::new(settings, db, reporter).verify(options)?;
     let failed: Vec<_> = verified.iter().filter(|v| !v.ok).collect();
+    let skipped: Vec<&str> = verified
+        .iter()
+        .filter(|v| v.skipped.is_some())
+        .map(|v| v.name.as_str())
+        .collect();
+    let checked = verified.len() - skipped.len();
     for v in &failed {
         output::error(&format!(
             "`{}`: `down` does not undo `up` (- lost, + left behind):\n  {}",
@@ -450,15 +490,21 @@ fn verify(
             v.differences.join("\n  ")
         ));
     }
-    let summary = match (verified.len(), failed.len()) {
-        (0, _) => "No pending migrations to verify".to_string(),
-        (n, 0) => format!("Verified {}: every `down` undoes its `up` (rolled back)", plural(n, "migration")),
-        (n, _) => format!(
+    let mut summary = match (verified.len(), checked, failed.len()) {
+        (0, _, _) => "No pending migrations to verify".to_string(),
+        (_, n, 0) => format!("Verified {}: every `down` undoes its `up` (rolled back)", plural(n, "migration")),
+        (_, n, _) => format!(
             "`down` does not undo `up` in `{}`; {} verified before it, the rest not checked (rolled back)",
             failed.first().map(|v| v.name.as_str()).unwrap_or_default(),
             plural(n - 1, "migration")
         ),
     };
+    if !skipped.is_empty() {
+        summary.push_str(&format!(
+            "; not verifiable (run outside a transaction): {}",
+            skipped.join(", ")
+        ));
+    }
     reporter.summary(&summary);
     Ok(Done {
         json: json!({ "migrations": verified, "summary": summary }),

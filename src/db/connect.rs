@@ -179,6 +179,16 @@ impl ConnectTarget {
     /// accepts and never answers would hang the run; the whole start-up runs
     /// on a helper thread and is given up after the limit.
     pub fn connect(&self, options: &ConnectOptions) -> Result<Client, ConnectError> {
+        self.connect_cancellable(options).map(|(client, _)| client)
+    }
+
+    /// Connects, and returns with the client a way to cancel the statement it
+    /// is running (sent over a connection of its own, as libpq's `PQcancel`).
+    /// Bounded by `connect_timeout` as [`ConnectTarget::connect`] is.
+    pub fn connect_cancellable(
+        &self,
+        options: &ConnectOptions,
+    ) -> Result<(Client, crate::interrupt::Canceller), ConnectError> {
         let limit = self
             .config
             .get_connect_timeout()
@@ -204,7 +214,10 @@ impl ConnectTarget {
         }
     }
 
-    fn connect_now(&self, limit: Option<Duration>) -> Result<Client, ConnectError> {
+    fn connect_now(
+        &self,
+        limit: Option<Duration>,
+    ) -> Result<(Client, crate::interrupt::Canceller), ConnectError> {
         let mut config = self.config.clone();
         if let Some(t) = limit {
             config.connect_timeout(t);
@@ -216,7 +229,13 @@ impl ConnectTarget {
             .iter()
             .all(|h| matches!(h, Host::Unix(_)));
         let result = if self.tls == TlsMode::Disable || socket_only {
-            config.connect(postgres::NoTls)
+            config.connect(postgres::NoTls).map(|client| {
+                let token = client.cancel_token();
+                let cancel: crate::interrupt::Canceller = Box::new(move || {
+                    let _ = token.cancel_query(postgres::NoTls);
+                });
+                (client, cancel)
+            })
         } else {
             let mut builder = native_tls::TlsConnector::builder();
             match self.tls {
@@ -245,7 +264,14 @@ impl ConnectTarget {
             let connector = builder
                 .build()
                 .map_err(|e| ConnectError::Tls(format!("cannot set up TLS: {e}")))?;
-            config.connect(postgres_native_tls::MakeTlsConnector::new(connector))
+            let tls = postgres_native_tls::MakeTlsConnector::new(connector);
+            config.connect(tls.clone()).map(|client| {
+                let token = client.cancel_token();
+                let cancel: crate::interrupt::Canceller = Box::new(move || {
+                    let _ = token.cancel_query(tls.clone());
+                });
+                (client, cancel)
+            })
         };
         result.map_err(|e| ConnectError::classify(e, self))
     }

@@ -6,8 +6,11 @@
 //! text, as Knex's `pg` driver sends them). Transactions are explicit `BEGIN` /
 //! `SAVEPOINT` / `COMMIT` statements, so the Lua layer can share the connection
 //! through an `Rc<RefCell<Db>>` without holding a borrowed `Transaction`. The
-//! connection itself ([`Session`]) lives on its own thread, so schema
-//! statements can be pipelined ([`Db::defer`]).
+//! connection itself ([`Session`]) is shared with a thread of its own, which
+//! runs schema statements sent ahead ([`Db::defer`]); every awaited statement
+//! runs on the caller's thread once that thread is idle, so the order is
+//! always the call order and a run looks exactly like one that waits for
+//! every statement.
 
 // `DbError` carries everything a user needs to fix a statement (SQL, message,
 // detail, hint, position); it is built only on the failure path, so its size
@@ -22,6 +25,7 @@ mod stream;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use postgres::types::{Kind, ToSql, Type};
 use postgres::{Client, SimpleQueryMessage};
@@ -85,7 +89,8 @@ pub trait StatementLog {
 }
 
 /// The connection plus the run-wide switches that affect every statement.
-/// It lives on the connection thread; [`Db`] is the handle the run uses.
+/// Shared by the run's thread and the connection thread (never at the same
+/// time); [`Db`] is the handle the run uses.
 pub struct Session {
     client: Client,
     /// Open transaction levels: 0 none, 1 `BEGIN`, 2+ savepoints.
@@ -298,7 +303,6 @@ impl Session {
             .client
             .query_typed_raw(&text, typed.iter().map(|(p, t)| (*p, t.clone())))
             .map_err(|e| DbError::from_pg(e, &text))?;
-        use postgres::fallible_iterator::FallibleIterator;
         while let Some(_row) = it.next().map_err(|e| DbError::from_pg(e, &text))? {}
         Ok(it.rows_affected().unwrap_or(0))
     }
@@ -395,18 +399,48 @@ impl Session {
 /// Work for the connection thread.
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
 
+/// How many statements sent to the connection thread are not finished yet.
+#[derive(Default)]
+struct Outstanding {
+    count: Mutex<usize>,
+    idle: Condvar,
+}
+
+/// Locks the session; a poisoned lock (a panic elsewhere) still yields it.
+fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The run's handle on its connection.
 ///
-/// The connection lives on a thread of its own, so a schema statement can be
-/// sent ahead ([`Db::defer`]): the server executes it while Lua goes on building
-/// the next one, instead of each waiting for the other. Every other call waits
-/// for its answer, and first for everything sent before it (the thread works
-/// in order), so what the caller sees is the same as running one statement at
-/// a time; a statement sent ahead that failed is reported by the next call,
-/// carrying the Lua `file:line` that sent it.
+/// Schema statements can be sent ahead ([`Db::defer`]): a thread of its own
+/// executes them while Lua goes on building the next one, instead of each
+/// waiting for the other. Every other call first waits until everything sent
+/// before it has run, then runs on the caller's thread (no hand-over to pay
+/// for an answer that is awaited anyway), so what the caller sees is the same
+/// as running one statement at a time; a statement sent ahead that failed is
+/// reported by the next call, carrying the Lua `file:line` that sent it.
+///
+/// The statement sent ahead last is held back until another one follows: the
+/// last statement before a wait (a file's only statement, the last of its
+/// statements) then runs directly in that wait, which costs one round trip
+/// instead of two thread hand-overs and a round trip.
+///
+/// Two more kinds of work go to the thread without waiting (`stream.rs`): a
+/// `COPY` fed window by window ([`Db::copy_rows`]; every other call finishes
+/// it first, a rollback abandons it) and a cursor's next `FETCH`
+/// ([`Db::query_ahead`]). They follow the same rules as statements sent
+/// ahead: with pipelining off, while statements are printed and inside Lua
+/// frames that catch errors, each `COPY` window is confirmed before its call
+/// returns and no `FETCH` is sent before its rows are needed.
 pub struct Db {
+    session: Arc<Mutex<Session>>,
+    outstanding: Arc<Outstanding>,
     jobs: Option<std::sync::mpsc::Sender<Job>>,
     worker: Option<std::thread::JoinHandle<()>>,
+    /// A statement sent ahead but not yet handed to the thread, and the Lua
+    /// `file:line` that sent it.
+    held: Option<(Sql, Option<String>)>,
     /// Mirror of the session's transaction depth: statements are sent ahead
     /// only inside a transaction (outside one, a later statement must not run
     /// after an earlier one failed).
@@ -414,6 +448,15 @@ pub struct Db {
     /// `-v` / `--dry-run`: statements are printed as they run, so none is sent
     /// ahead (the output would interleave).
     logging: bool,
+    /// Off: every statement waits for its answer (the differential test's
+    /// reference run; `VECTRA_DB_PIPELINE=off`).
+    pipelining: bool,
+    /// Lua frames that would catch a statement's error (`pcall`, `xpcall`,
+    /// `coroutine.resume`) are open: a statement must fail at its own call,
+    /// so none is sent ahead.
+    catching: usize,
+    /// Time spent waiting for the server (the Lua time limit leaves it out).
+    waited: std::time::Duration,
     /// A `COPY … FROM STDIN` still taking rows ([`Db::copy_rows`]); any other
     /// call finishes it first.
     copy: Option<stream::OpenCopy>,
@@ -421,23 +464,70 @@ pub struct Db {
 
 impl Db {
     pub fn new(client: Client) -> Db {
+        let session = Arc::new(Mutex::new(Session::new(client)));
+        let outstanding = Arc::new(Outstanding::default());
         let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
-        let worker = std::thread::Builder::new()
-            .name("vectra-db-connection".into())
-            .spawn(move || {
-                let mut session = Session::new(client);
-                for job in inbox {
-                    job(&mut session);
-                }
-            })
-            .ok();
+        let worker = {
+            let (session, outstanding) = (session.clone(), outstanding.clone());
+            std::thread::Builder::new()
+                .name("vectra-db-connection".into())
+                .spawn(move || {
+                    for job in inbox {
+                        job(&mut lock(&session));
+                        let mut count = outstanding
+                            .count
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
+                        *count = count.saturating_sub(1);
+                        if *count == 0 {
+                            outstanding.idle.notify_all();
+                        }
+                    }
+                })
+                .ok()
+        };
         Db {
+            session,
+            outstanding,
             jobs: worker.as_ref().map(|_| jobs),
             worker,
+            held: None,
             depth: 0,
             logging: false,
+            pipelining: true,
+            catching: 0,
+            waited: std::time::Duration::ZERO,
             copy: None,
         }
+    }
+
+    /// With `false`, no statement is sent ahead: each waits for its answer.
+    pub fn set_pipelining(&mut self, on: bool) {
+        self.pipelining = on;
+    }
+
+    /// Lua entered a frame that catches errors: every statement sent so far is
+    /// confirmed (a failure among them is returned now, before the frame is
+    /// entered, as it would have been raised where it was sent), and until
+    /// [`Db::leave_catching`] each statement waits for its answer.
+    pub fn enter_catching(&mut self) -> Result<(), DbError> {
+        self.flush()?;
+        self.catching += 1;
+        Ok(())
+    }
+
+    pub fn leave_catching(&mut self) {
+        self.catching = self.catching.saturating_sub(1);
+    }
+
+    /// A file's call ended (a memory error may skip a `leave`): no frame is open.
+    pub fn leave_all_catching(&mut self) {
+        self.catching = 0;
+    }
+
+    /// Total time spent waiting for the server so far.
+    pub fn waited(&self) -> std::time::Duration {
+        self.waited
     }
 
     pub fn into_shared(self) -> SharedDb {
@@ -448,50 +538,102 @@ impl Db {
         DbError::decode("the connection thread stopped".into(), "")
     }
 
-    /// Queues work for the connection thread (in order).
-    fn send(&self, job: Job) -> Result<(), DbError> {
-        self.jobs
-            .as_ref()
-            .ok_or_else(Db::stopped)?
-            .send(job)
-            .map_err(|_| Db::stopped())
+    /// Hands work to the connection thread (in order); [`Db::wait_idle`]
+    /// waits for it.
+    fn send_job(&mut self, job: Job) -> Result<(), DbError> {
+        let jobs = self.jobs.as_ref().ok_or_else(Db::stopped)?;
+        *self
+            .outstanding
+            .count
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) += 1;
+        if jobs.send(job).is_err() {
+            *self
+                .outstanding
+                .count
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = 0;
+            return Err(Db::stopped());
+        }
+        Ok(())
     }
 
-    /// Queues `f` for the session; its result is collected with
-    /// [`Pending::wait`]. With `report_deferred`, an error of a statement sent
-    /// ahead is the result instead (and `f` skipped). An open `COPY` is
-    /// finished first, so work never queues behind rows still to come.
-    fn submit<T: Send + 'static>(
-        &mut self,
-        report_deferred: bool,
-        f: impl FnOnce(&mut Session) -> Result<T, DbError> + Send + 'static,
-    ) -> Result<Pending<T>, DbError> {
-        self.end_copy()?;
-        let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        let job: Job = Box::new(move |session: &mut Session| {
-            let result = match session.deferred_error.take() {
-                Some(e) if report_deferred => Err(e),
-                _ => f(session),
-            };
-            let _ = reply.send(result);
-        });
-        self.send(job)?;
-        Ok(Pending(answer))
+    /// Hands a statement sent ahead to the connection thread (in order).
+    fn send_ahead(&mut self, sql: Sql, origin: Option<String>) -> Result<(), DbError> {
+        self.send_job(Box::new(move |session: &mut Session| {
+            // After a failure the transaction is aborted, and after Ctrl-C it
+            // is about to be rolled back: skip what follows.
+            if session.deferred_error.is_none() && crate::interrupt::received().is_none() {
+                if let Err(mut e) = session.execute(&sql) {
+                    e.origin = origin;
+                    session.deferred_error = Some(e);
+                }
+            }
+        }))
     }
 
-    /// Runs `f` on the session and waits for its result (see [`Db::submit`]).
-    fn call<T: Send + 'static>(
+    /// Waits until the connection thread has run everything handed to it.
+    fn wait_idle(&self) {
+        let mut count = self
+            .outstanding
+            .count
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while *count > 0 {
+            count = self
+                .outstanding
+                .idle
+                .wait(count)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Runs `f` on the session once everything sent before it has run. With
+    /// `report_deferred`, an error of a statement sent ahead is returned
+    /// instead (and `f` skipped); without (a rollback), it is discarded, and
+    /// so is a held-back statement (it would be rolled back at once).
+    fn call<T>(
         &mut self,
         report_deferred: bool,
-        f: impl FnOnce(&mut Session) -> Result<T, DbError> + Send + 'static,
+        f: impl FnOnce(&mut Session) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
-        self.submit(report_deferred, f)?.wait()
-    }
-
-    /// True when statements may be sent ahead: inside a transaction, and
-    /// while no statement is printed as it runs.
-    pub fn sends_ahead(&self) -> bool {
-        self.depth > 0 && !self.logging
+        // An open `COPY` is finished first (discarded by a rollback), so no
+        // work waits behind rows still to come.
+        if report_deferred {
+            self.end_copy()?;
+        } else {
+            self.abort_copy();
+        }
+        let started = std::time::Instant::now();
+        let held = self.held.take();
+        if report_deferred {
+            if let Some(signal) = crate::interrupt::received() {
+                // Ctrl-C / SIGTERM: nothing new starts (the statement that was
+                // running has been cancelled); only the rollback still runs.
+                self.wait_idle();
+                return Err(DbError::decode(
+                    format!("interrupted by {}", crate::interrupt::name(signal)),
+                    "",
+                ));
+            }
+        }
+        self.wait_idle();
+        let mut session = lock(&self.session);
+        if let (Some((sql, origin)), true) = (held, report_deferred) {
+            if session.deferred_error.is_none() {
+                if let Err(mut e) = session.execute(&sql) {
+                    e.origin = origin;
+                    session.deferred_error = Some(e);
+                }
+            }
+        }
+        let result = match session.deferred_error.take() {
+            Some(e) if report_deferred => Err(e),
+            _ => f(&mut session),
+        };
+        drop(session);
+        self.waited += started.elapsed();
+        result
     }
 
     pub fn set_log(&mut self, log: Option<Box<dyn StatementLog + Send>>) {
@@ -503,27 +645,39 @@ impl Db {
     }
 
     /// Sends a statement without values whose result nobody reads (DDL) ahead;
-    /// `origin` is the Lua `file:line` to blame if it fails. Outside a
-    /// transaction, or while statements are printed, it runs at once instead.
+    /// `origin` is the Lua `file:line` to blame if it fails. It runs at once
+    /// instead wherever its failure could be observed differently from a run
+    /// that waits for every statement: outside a transaction (a later
+    /// statement must not run after it failed), inside a savepoint
+    /// (`knex.transaction` must roll back to it at once), inside a Lua frame
+    /// that catches errors (`pcall` returns this call's error), and while
+    /// statements are printed (`-v`, `--dry-run`: the output would interleave).
+    /// The runner confirms everything sent at the end of each file.
     pub fn defer(&mut self, sql: &Sql, origin: Option<String>) -> Result<(), DbError> {
         self.end_copy()?;
-        if self.depth == 0 || self.logging || !sql.bindings.is_empty() {
+        if self.depth != 1
+            || self.logging
+            || !self.pipelining
+            || self.catching > 0
+            || !sql.bindings.is_empty()
+        {
             return self.execute(sql).map(|_| ()).map_err(|mut e| {
                 e.origin = origin;
                 e
             });
         }
-        let sql = sql.clone();
-        let job: Job = Box::new(move |session: &mut Session| {
-            // After a failure the transaction is aborted: skip what follows.
-            if session.deferred_error.is_none() {
-                if let Err(mut e) = session.execute(&sql) {
-                    e.origin = origin;
-                    session.deferred_error = Some(e);
-                }
-            }
-        });
-        self.send(job)
+        match self.held.replace((sql.clone(), origin)) {
+            Some((previous, origin)) => self.send_ahead(previous, origin),
+            None => Ok(()),
+        }
+    }
+
+    /// True when work may be sent ahead of its answer (a cursor's next
+    /// `FETCH`, the windows of a `COPY`): the same rule as [`Db::defer`]
+    /// (inside a transaction, not in a savepoint, not inside a Lua frame that
+    /// catches errors, while no statement is printed, with pipelining on).
+    pub fn sends_ahead(&self) -> bool {
+        self.depth == 1 && !self.logging && self.pipelining && self.catching == 0
     }
 
     /// Waits for every statement sent ahead; returns the first one's error.
@@ -549,9 +703,9 @@ impl Db {
     }
 
     /// Rolls the innermost transaction level back, discarding the error of a
-    /// statement sent ahead (the caller is already handling a failure).
+    /// statement sent ahead (the caller is already handling a failure) and an
+    /// open `COPY` (none of its rows are loaded).
     pub fn rollback(&mut self) -> Result<(), DbError> {
-        self.abort_copy();
         self.depth = self.depth.saturating_sub(1);
         self.call(false, |s| s.rollback())
     }
@@ -564,14 +718,12 @@ impl Db {
     /// Runs statements that carry no values and return nothing of interest
     /// (`BEGIN`, DDL); several may be joined with `;`.
     pub fn batch(&mut self, text: &str) -> Result<(), DbError> {
-        let text = text.to_string();
-        self.call(true, move |s| s.batch(&text))
+        self.call(true, |s| s.batch(text))
     }
 
     /// Runs a builder statement (`?` placeholders) and returns its rows.
     pub fn query(&mut self, sql: &Sql) -> Result<Vec<Row>, DbError> {
-        let sql = sql.clone();
-        self.call(true, move |s| s.query(&sql))
+        self.call(true, |s| s.query(sql))
     }
 
     /// Runs a statement already numbered `$1…$n` and returns its rows.
@@ -580,8 +732,7 @@ impl Db {
         text: &str,
         bindings: &[Value],
     ) -> Result<Vec<Row>, DbError> {
-        let (text, bindings) = (text.to_string(), bindings.to_vec());
-        self.call(true, move |s| s.query_positional(&text, &bindings))
+        self.call(true, |s| s.query_positional(text, bindings))
     }
 
     /// Runs a builder statement: its rows, and the row count PostgreSQL reports.
@@ -594,21 +745,20 @@ impl Db {
 
     /// Runs a builder statement and returns the number of rows it affected.
     pub fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
-        let sql = sql.clone();
-        self.call(true, move |s| s.execute(&sql))
+        self.call(true, |s| s.execute(sql))
     }
 
     /// Runs a simple (text protocol, no values) query and returns its rows as text.
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let text = text.to_string();
-        self.call(true, move |s| s.simple_rows(&text))
+        self.call(true, |s| s.simple_rows(text))
     }
 }
 
 impl Drop for Db {
     fn drop(&mut self) {
-        // Closing the queue ends the thread, which closes the connection:
-        // wait for it, so the server sees the session gone when we return.
+        // Closing the queue ends the thread; waiting for it means the last
+        // handle on the connection is ours, so it closes right after this
+        // and the server sees the session gone when we return.
         self.abort_copy();
         self.jobs.take();
         if let Some(worker) = self.worker.take() {

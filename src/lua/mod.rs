@@ -19,17 +19,45 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value as LuaValue};
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value as LuaValue, VmState};
 
 use crate::db::SharedDb;
 pub use call::{describe, ScriptContext};
 pub use error::{BridgeError, ScriptError};
+
+/// Bounds on one file's Lua code (`lua_time_limit`, `lua_memory_limit` in
+/// `vectra-db.toml`): a runaway loop must not hold the batch's locks forever.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LuaLimits {
+    /// Lua time per call of `up` / `down` / `seed` (and for loading the file);
+    /// time spent waiting for the server does not count.
+    pub time: Option<Duration>,
+    /// Bytes one file's Lua state may allocate.
+    pub memory: Option<usize>,
+}
+
+/// How often (in Lua VM instructions) the limits and Ctrl-C are checked.
+const HOOK_EVERY: u32 = 4096;
+
+/// The clock of the call in progress, and where the Lua code was last seen
+/// (a memory error carries no position of its own).
+#[derive(Default)]
+struct LuaClock {
+    limit: Option<Duration>,
+    /// When the call started, and the server wait counted by then.
+    started: Cell<Option<(Instant, Duration)>>,
+    last_seen: std::cell::RefCell<Option<String>>,
+}
 
 /// The settings a state needs that do not change from file to file.
 #[derive(Debug, Clone, Default)]
 pub struct ScriptEnv {
     /// Directories added to `package.path` as `DIR/?.lua` and `DIR/?/init.lua`.
     pub lua_path: Vec<PathBuf>,
+    pub limits: LuaLimits,
     /// Module sources already read by `require`, shared by every state of a
     /// run: a batch of 1000 migrations reads `constants.lua` once, not 1000 times.
     modules: ModuleCache,
@@ -41,8 +69,14 @@ impl ScriptEnv {
     pub fn new(lua_path: Vec<PathBuf>) -> ScriptEnv {
         ScriptEnv {
             lua_path,
+            limits: LuaLimits::default(),
             modules: ModuleCache::default(),
         }
+    }
+
+    pub fn with_limits(mut self, limits: LuaLimits) -> ScriptEnv {
+        self.limits = limits;
+        self
     }
 
     /// The file `require(name)` loads: `DIR/name.lua` or `DIR/name/init.lua`
@@ -74,6 +108,7 @@ pub struct Script {
     lua: Lua,
     module: Table,
     file: String,
+    limits: LuaLimits,
 }
 
 /// What a migration file declares besides its functions.
@@ -98,10 +133,14 @@ impl Script {
             db,
             file: display.to_string(),
         });
+        lua.set_app_data(LuaClock {
+            limit: env.limits.time,
+            ..LuaClock::default()
+        });
         let chunk = lua.load(source).set_name(format!("@{display}"));
-        let returned: LuaValue = chunk
-            .eval()
-            .map_err(|e| ScriptError::from_lua(display, e))?;
+        start_clock(&lua);
+        let returned = chunk.eval::<LuaValue>();
+        let returned = returned.map_err(|e| stopped_or(&lua, display, env.limits, e))?;
         let LuaValue::Table(module) = returned else {
             return Err(ScriptError::shape(
                 display,
@@ -115,6 +154,7 @@ impl Script {
             lua,
             module,
             file: display.to_string(),
+            limits: env.limits,
         })
     }
 
@@ -185,47 +225,143 @@ impl Script {
     }
 
     /// Calls `name(knex)`; afterwards, a query that was built and never run is an error.
-    /// Every statement it sent has run when this returns: a failure is this
-    /// call's error.
+    /// Every statement it sent has run when this returns (statements sent
+    /// ahead are confirmed here): a failure is this call's error, and the
+    /// time the caller measures includes the server's.
     pub fn call(&self, name: &str) -> Result<(), ScriptError> {
-        self.call_pipelined(name)?;
-        self.flush()
-    }
-
-    /// Waits for the statements sent ahead; the first failure, if any.
-    pub fn flush(&self) -> Result<(), ScriptError> {
-        let ctx = self
-            .lua
-            .app_data_ref::<ScriptContext>()
-            .ok_or_else(|| ScriptError::shape(&self.file, "no script context"))?;
-        let flushed = ctx.db.borrow_mut().flush();
-        flushed.map_err(|e| ScriptError::from_db(&self.file, e))
-    }
-
-    /// Like [`Script::call`], but schema statements sent ahead may still be
-    /// running when it returns (the runner waits for them before it writes
-    /// the ledger); their failure then surfaces on a later call or wait,
-    /// naming this file's line. When the call itself fails, a statement sent
-    /// ahead that failed before is the error reported: it came first.
-    pub fn call_pipelined(&self, name: &str) -> Result<(), ScriptError> {
         let Some(function) = self.function(name)? else {
             return Err(ScriptError::shape(
                 &self.file,
                 format!("the file has no `{name}` function"),
             ));
         };
+        if let Some(signal) = crate::interrupt::received() {
+            return Err(ScriptError::shape(
+                &self.file,
+                format!("interrupted by {}", crate::interrupt::name(signal)),
+            ));
+        }
         let knex = knex::create(&self.lua).map_err(|e| ScriptError::from_lua(&self.file, e))?;
+        start_clock(&self.lua);
         let result = function
             .call::<()>(knex)
             .and_then(|()| query::check_forgotten(&self.lua))
             .and_then(|()| query::close_cursors(&self.lua));
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.flush()?;
-                Err(ScriptError::from_lua(&self.file, e))
-            }
+        // A statement sent ahead failed before whatever happened next: its
+        // error is the one to report, as a run that waited would have.
+        let flushed = self.flush();
+        self.with_db(|db| db.leave_all_catching());
+        flushed?;
+        result.map_err(|e| stopped_or(&self.lua, &self.file, self.limits, e))
+    }
+
+    /// Waits for the statements sent ahead; the first failure, if any.
+    pub fn flush(&self) -> Result<(), ScriptError> {
+        let flushed = self.with_db(|db| db.flush());
+        match flushed {
+            Some(result) => result.map_err(|e| ScriptError::from_db(&self.file, e)),
+            None => Err(ScriptError::shape(&self.file, "no script context")),
         }
+    }
+
+    fn with_db<T>(&self, f: impl FnOnce(&mut crate::db::Db) -> T) -> Option<T> {
+        let ctx = self.lua.app_data_ref::<ScriptContext>()?;
+        let mut db = ctx.db.borrow_mut();
+        Some(f(&mut db))
+    }
+}
+
+/// Starts the Lua time limit's clock for the call about to run.
+fn start_clock(lua: &Lua) {
+    let waited = lua
+        .app_data_ref::<ScriptContext>()
+        .and_then(|c| c.db.try_borrow().ok().map(|db| db.waited()))
+        .unwrap_or_default();
+    if let Some(clock) = lua.app_data_ref::<LuaClock>() {
+        clock.started.set(Some((Instant::now(), waited)));
+        clock.last_seen.borrow_mut().take();
+    }
+}
+
+/// The instruction hook: stops the Lua code when Ctrl-C / SIGTERM arrived or
+/// its time limit is spent, at the line it was running.
+fn check_limits(lua: &Lua, debug: &mlua::debug::Debug) -> mlua::Result<VmState> {
+    let here = || {
+        let line = debug.current_line()?;
+        let src = debug.source().short_src?.to_string();
+        Some(format!("{src}:{line}"))
+    };
+    let stop = |message: String| {
+        Err(mlua::Error::external(BridgeError {
+            location: here(),
+            message,
+            db: None,
+        }))
+    };
+    if let Some(signal) = crate::interrupt::received() {
+        return stop(format!("interrupted by {}", crate::interrupt::name(signal)));
+    }
+    let Some(clock) = lua.app_data_ref::<LuaClock>() else {
+        return Ok(VmState::Continue);
+    };
+    if debug.source().what != "C" {
+        *clock.last_seen.borrow_mut() = here();
+    }
+    let (Some(limit), Some((started, waited_before))) = (clock.limit, clock.started.get()) else {
+        return Ok(VmState::Continue);
+    };
+    let waited = lua
+        .app_data_ref::<ScriptContext>()
+        .and_then(|c| c.db.try_borrow().ok().map(|db| db.waited()))
+        .unwrap_or(waited_before);
+    let lua_time = started
+        .elapsed()
+        .saturating_sub(waited.saturating_sub(waited_before));
+    if lua_time > limit {
+        return stop(format!(
+            "the Lua code ran longer than the Lua time limit ({}) and was stopped here; \
+             fix the loop, or raise `lua_time_limit` in vectra-db.toml",
+            show_duration(limit)
+        ));
+    }
+    Ok(VmState::Continue)
+}
+
+fn show_duration(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} s", d.as_secs_f64())
+    }
+}
+
+/// A Lua error as the user should read it; running out of the memory limit
+/// says so, with the last line the Lua code was seen at.
+fn stopped_or(lua: &Lua, file: &str, limits: LuaLimits, e: mlua::Error) -> ScriptError {
+    let out_of_memory = e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<mlua::Error>(),
+            Some(mlua::Error::MemoryError(_))
+        )
+    }) || matches!(e, mlua::Error::MemoryError(_));
+    if !out_of_memory {
+        return ScriptError::from_lua(file, e);
+    }
+    let seen = lua
+        .app_data_ref::<LuaClock>()
+        .and_then(|c| c.last_seen.borrow().clone());
+    let limit = limits
+        .memory
+        .map(|m| format!(" ({} MB)", m / (1024 * 1024)))
+        .unwrap_or_default();
+    ScriptError {
+        file: file.to_string(),
+        location: seen,
+        message: format!(
+            "the Lua code used more memory than the Lua memory limit{limit} and was stopped \
+             (last seen at this line); fix what grows, or raise `lua_memory_limit` in vectra-db.toml"
+        ),
+        db: None,
     }
 }
 
@@ -233,6 +369,13 @@ impl Script {
 /// `print` sent to the log, and `os.exit` turned into an error.
 fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
     let lua = Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())?;
+    if let Some(bytes) = env.limits.memory {
+        lua.set_memory_limit(bytes)?;
+    }
+    lua.set_hook(
+        HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+        check_limits,
+    )?;
     let globals = lua.globals();
     let package: Table = globals.get("package")?;
     let mut path = String::new();
@@ -301,6 +444,7 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
             ))
         })?,
     )?;
+    confirming_wrappers(&lua)?;
     vectra::register(&lua)?;
     Ok(lua)
 }
@@ -318,4 +462,62 @@ pub fn display_path(path: &Path, base: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+/// Where Lua could observe a failure differently from a run that waits for
+/// every statement, the statements sent ahead are confirmed first (a failure
+/// among them is raised there, naming the line that sent it):
+/// - `pcall`, `xpcall` and `coroutine.resume` catch errors, so a schema
+///   statement called inside one must fail at its own call (Knex's `catch`
+///   sees the error at the `await`); while such a frame is open the
+///   connection sends nothing ahead;
+/// - `print`, `io.write`, `io.open`, `os.remove`, `os.rename` and `os.execute`
+///   have effects outside Lua that must not happen after a failed statement.
+///
+/// The original functions do the work, so results and error values are unchanged.
+fn confirming_wrappers(lua: &Lua) -> mlua::Result<()> {
+    let confirm = lua.create_function(|lua, ()| {
+        let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
+            return Ok(());
+        };
+        let flushed = ctx.db.borrow_mut().flush();
+        flushed.map_err(|e| error::db_error(lua, e))
+    })?;
+    let enter = lua.create_function(|lua, ()| {
+        let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
+            return Ok(());
+        };
+        let entered = ctx.db.borrow_mut().enter_catching();
+        entered.map_err(|e| error::db_error(lua, e))
+    })?;
+    let leave = lua.create_function(|lua, ()| {
+        if let Some(ctx) = lua.app_data_ref::<ScriptContext>() {
+            ctx.db.borrow_mut().leave_catching();
+        }
+        Ok(())
+    })?;
+    lua.load(
+        r#"
+local confirm, enter, leave = ...
+local raw_pcall, raw_xpcall, raw_resume = pcall, xpcall, coroutine.resume
+local function left(...) leave() return ... end
+pcall = function(...) enter() return left(raw_pcall(...)) end
+xpcall = function(...) enter() return left(raw_xpcall(...)) end
+coroutine.resume = function(...) enter() return left(raw_resume(...)) end
+local function confirmed(f)
+  if f == nil then return nil end
+  return function(...) confirm() return f(...) end
+end
+print = confirmed(print)
+if io then
+  io.write = confirmed(io.write)
+  io.open = confirmed(io.open)
+end
+os.remove = confirmed(os.remove)
+os.rename = confirmed(os.rename)
+os.execute = confirmed(os.execute)
+"#,
+    )
+    .set_name("=[vectra-db]")
+    .call::<()>((confirm, enter, leave))
 }

@@ -17,6 +17,8 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Go on when applied migrations have no file.
     pub ignore_missing: bool,
+    /// Each migration in its own transaction (`--per-migration`).
+    pub per_migration: bool,
     /// Roll back files whose checksum changed since they ran (`--allow-drift`,
     /// rollback/down only; the command layer refuses it on a protected environment).
     pub allow_drift: bool,
@@ -84,6 +86,9 @@ pub struct Verified {
     pub ok: bool,
     /// Catalog lines `down` left different: `- ` missing, `+ ` extra.
     pub differences: Vec<String>,
+    /// Why the migration was not run at all (then `ok` says nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 /// Which migrations a verb should run.
@@ -122,7 +127,7 @@ impl<'a> Migrator<'a> {
     ) -> Migrator<'a> {
         Migrator {
             ledger: Ledger::new(&settings.ledger_schema, &settings.ledger_table),
-            env: ScriptEnv::new(settings.lua_path.clone()),
+            env: ScriptEnv::new(settings.lua_path.clone()).with_limits(settings.lua_limits()),
             settings,
             db,
             observer,
@@ -343,7 +348,7 @@ impl<'a> Migrator<'a> {
             Direction::Up if !steps.is_empty() => last_batch + 1,
             _ => last_batch,
         };
-        let migrations = self.execute(direction, steps, batch, options.dry_run)?;
+        let migrations = self.execute(direction, steps, batch, options)?;
         Ok(BatchOutcome {
             batch,
             migrations,
@@ -450,8 +455,9 @@ impl<'a> Migrator<'a> {
         direction: Direction,
         steps: Vec<Step>,
         batch: i64,
-        dry_run: bool,
+        options: RunOptions,
     ) -> Result<Vec<RanFile>, RunnerError> {
+        let dry_run = options.dry_run;
         let required: &[&str] = if direction == Direction::Down {
             &["down"]
         } else {
@@ -472,7 +478,12 @@ impl<'a> Migrator<'a> {
         let mut ran: Vec<RanFile> = Vec::with_capacity(loaded.len());
         let mut committed = 0usize;
         let flags: Vec<bool> = loaded.iter().map(|(_, _, tx)| *tx).collect();
-        for (range, transactional) in super::segments(&flags) {
+        let segments = if options.per_migration {
+            super::one_per_file(&flags)
+        } else {
+            super::segments(&flags)
+        };
+        for (range, transactional) in segments {
             let segment = &loaded[range];
             let result =
                 self.run_segment(direction, segment, batch, transactional, dry_run, &mut ran);
@@ -483,17 +494,37 @@ impl<'a> Migrator<'a> {
                     } else {
                         "it ran outside a transaction (config.transaction = false), so statements that succeeded before the error stay applied; no ledger row was written".to_string()
                     }
+                } else if options.per_migration {
+                    format!(
+                        "this migration was rolled back; the {committed} migration(s) before it were committed, each in its own transaction (`--per-migration`)"
+                    )
                 } else {
                     format!(
                         "this part of the batch was rolled back; the {committed} migration(s) before it were committed separately (the batch was split around a `transaction = false` migration)"
                     )
                 };
-                return Err(match e {
+                let error = match e {
                     SegmentError::Script(file, error) => {
-                        script_failed("migration", &file, error, rolled_back)
+                        script_failed("migration", &file, error, rolled_back.clone())
                     }
                     SegmentError::Runner(r) => r,
-                });
+                };
+                if let Some(signal) = crate::interrupt::received() {
+                    let at = match &error {
+                        RunnerError::Script { file, error, .. } => {
+                            format!(
+                                "stopped in `{}`; ",
+                                error.location.as_deref().unwrap_or(file)
+                            )
+                        }
+                        _ => String::new(),
+                    };
+                    return Err(RunnerError::Interrupted {
+                        signal,
+                        what: format!("{at}{rolled_back}"),
+                    });
+                }
+                return Err(too_many_locks(error, options.per_migration));
             }
             committed += segment.len();
         }
@@ -563,12 +594,6 @@ impl<'a> Migrator<'a> {
             });
         }
         let loaded = self.load(steps, &["up", "down"])?;
-        if let Some((step, _, _)) = loaded.iter().find(|(_, _, tx)| !tx) {
-            return Err(RunnerError::DryRunImpossible(format!(
-                "`{}` opts out of transactions (`config = {{ transaction = false }}`), so it cannot be verified inside a rolled-back transaction; nothing was run",
-                step.file.display
-            )));
-        }
         self.observer.starting(Direction::Up, loaded.len());
         self.verify_each(&loaded)
     }
@@ -580,7 +605,22 @@ impl<'a> Migrator<'a> {
         let table = self.settings.ledger_table.clone();
         let snapshot = |db: &SharedDb| super::verify::snapshot(&mut db.borrow_mut(), &table);
         let mut verified = Vec::with_capacity(loaded.len());
-        for (step, script, _) in loaded {
+        for (step, script, transactional) in loaded {
+            if !transactional {
+                // Its statements may refuse a transaction (`CREATE INDEX
+                // CONCURRENTLY`), and verify runs everything in one that is
+                // rolled back: it is left out, and said so.
+                let reason = "not verifiable: it runs outside a transaction (`config = { transaction = false }`), and verify runs everything inside one that is rolled back; its `up` was not run, so the migrations after it are verified without it".to_string();
+                self.observer
+                    .warning(&format!("`{}`: {reason}", step.file.name));
+                verified.push(Verified {
+                    name: step.file.name.clone(),
+                    ok: true,
+                    differences: Vec::new(),
+                    skipped: Some(reason),
+                });
+                continue;
+            }
             let started = Instant::now();
             let call = |function: &str| {
                 script.call(function).map_err(|error| {
@@ -610,6 +650,7 @@ impl<'a> Migrator<'a> {
                 name: step.file.name.clone(),
                 ok,
                 differences,
+                skipped: None,
             });
             if !ok {
                 // The schema is now half-undone: later migrations cannot be judged on it.
@@ -648,6 +689,13 @@ impl<'a> Migrator<'a> {
         let result = self.run_files(direction, segment, batch, ran);
         let mut db = self.db.borrow_mut();
         match result {
+            Ok(()) if transactional && crate::interrupt::received().is_some() => {
+                // Ctrl-C arrived while the segment ran: never commit after it.
+                let _ = db.rollback();
+                Err(SegmentError::Runner(RunnerError::Usage(
+                    "interrupted".into(),
+                )))
+            }
             Ok(()) if transactional => {
                 let finish = self.ledger.free_knex_lock(&mut db).and_then(|()| {
                     if dry_run {
@@ -685,19 +733,13 @@ impl<'a> Migrator<'a> {
         };
         let mut new_rows = Vec::new();
         let mut removed = Vec::new();
-        // Which file a failure belongs to: a schema statement sent ahead may
-        // fail while a later file runs; its location names the file that sent it.
-        let owner = |e: crate::lua::ScriptError, current: &SourceFile| {
-            let file = crate::lua::error::origin_file(e.location.as_deref())
-                .and_then(|f| segment.iter().find(|(s, _, _)| s.file.display == f))
-                .map_or_else(|| current.clone(), |(s, _, _)| s.file.clone());
-            SegmentError::Script(file, e)
-        };
         for (step, script, _) in segment {
             let started = Instant::now();
+            // `call` confirms every statement the file sent before it returns:
+            // the success line, the duration and the blame are the file's own.
             script
-                .call_pipelined(function)
-                .map_err(|e| owner(e, &step.file))?;
+                .call(function)
+                .map_err(|e| SegmentError::Script(step.file.clone(), e))?;
             let took = started.elapsed();
             match direction {
                 Direction::Down => removed.extend(step.row_id),
@@ -714,15 +756,6 @@ impl<'a> Migrator<'a> {
             });
         }
         let mut db = self.db.borrow_mut();
-        if let Err(e) = db.flush() {
-            let last = segment.last().map(|(s, _, _)| s.file.clone());
-            if let Some(last) = last {
-                return Err(owner(
-                    crate::lua::ScriptError::from_db(&last.display, e),
-                    &last,
-                ));
-            }
-        }
         self.ledger
             .insert(&mut db, batch, &new_rows)
             .and_then(|()| self.ledger.delete(&mut db, &removed))
@@ -746,6 +779,29 @@ struct Step {
 enum SegmentError {
     Script(SourceFile, crate::lua::ScriptError),
     Runner(RunnerError),
+}
+
+/// PostgreSQL's `out of shared memory` (SQLSTATE 53200, hint about
+/// `max_locks_per_transaction`): one transaction holds a lock per table,
+/// index and sequence it touched, and a big batch runs out of them.
+fn too_many_locks(error: RunnerError, per_migration: bool) -> RunnerError {
+    let db = match &error {
+        RunnerError::Script { error, .. } => error.db.as_deref(),
+        RunnerError::Db(db) => Some(&**db),
+        _ => None,
+    };
+    if !db.is_some_and(|d| d.is("53200")) {
+        return error;
+    }
+    let advice = if per_migration {
+        "PostgreSQL ran out of lock slots (`max_locks_per_transaction`) even for one migration: raise `max_locks_per_transaction` on the server (a restart is needed), or split this migration"
+    } else {
+        "the batch takes more locks than one transaction can hold (every table, index and sequence a migration touches stays locked until the batch commits; PostgreSQL's `max_locks_per_transaction` bounds them): run it again with `--per-migration` (each migration in its own transaction, as Knex does), or raise `max_locks_per_transaction` on the server"
+    };
+    RunnerError::Advised {
+        error: Box::new(error),
+        advice: advice.to_string(),
+    }
 }
 
 fn not_found(name: &str) -> RunnerError {

@@ -72,6 +72,15 @@ pub fn segments(transactional: &[bool]) -> Vec<(std::ops::Range<usize>, bool)> {
     out
 }
 
+/// `--per-migration`: every file in a segment (and a transaction) of its own.
+pub fn one_per_file(transactional: &[bool]) -> Vec<(std::ops::Range<usize>, bool)> {
+    transactional
+        .iter()
+        .enumerate()
+        .map(|(i, &tx)| (i..i + 1, tx))
+        .collect()
+}
+
 /// Loads one migration or seed file into a fresh Lua state and reads whether it
 /// runs in the batch transaction; a failure means nothing of the run was sent.
 pub(crate) fn load_script(
@@ -140,6 +149,13 @@ pub enum RunnerError {
     NoDown { file: String },
     #[error("{0}")]
     DryRunImpossible(String),
+    #[error("{error}\n  {advice}")]
+    Advised {
+        error: Box<RunnerError>,
+        advice: String,
+    },
+    #[error("interrupted by {}: {what}", crate::interrupt::name(*signal))]
+    Interrupted { signal: i32, what: String },
 }
 
 impl RunnerError {
@@ -147,6 +163,8 @@ impl RunnerError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunnerError::Config(_) | RunnerError::Usage(_) => 2,
+            RunnerError::Advised { error, .. } => error.exit_code(),
+            RunnerError::Interrupted { signal, .. } => crate::interrupt::exit_code(*signal),
             _ => 1,
         }
     }
@@ -184,5 +202,13 @@ mod tests {
             vec![(0..1, false), (1..2, false)]
         );
         assert_eq!(segments(&[]), vec![]);
+    }
+
+    #[test]
+    fn per_migration_gives_every_file_its_own_segment() {
+        assert_eq!(
+            super::one_per_file(&[true, true, false]),
+            vec![(0..1, true), (1..2, true), (2..3, false)]
+        );
     }
 }

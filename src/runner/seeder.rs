@@ -76,7 +76,8 @@ impl<'a> Seeder<'a> {
             self.settings.lock_timeout,
             &mut *self.observer,
         )?;
-        let env = ScriptEnv::new(self.settings.lua_path.clone());
+        let env =
+            ScriptEnv::new(self.settings.lua_path.clone()).with_limits(self.settings.lua_limits());
         let mut loaded = Vec::with_capacity(chosen.len());
         for file in chosen {
             let bytes = file.read()?;
@@ -115,6 +116,9 @@ impl<'a> Seeder<'a> {
                         (0, false) => "it ran outside a transaction (config.transaction = false): what it wrote before the error stays".to_string(),
                         (n, _) => format!("this part was rolled back; the {n} seed file(s) before it were committed separately (a seed opted out of transactions)"),
                     };
+                    if let Some(signal) = crate::interrupt::received() {
+                        return Err(RunnerError::Interrupted { signal, what: note });
+                    }
                     return Err(script_failed("seed", file, e, note));
                 }
                 let took = started.elapsed();
@@ -126,6 +130,15 @@ impl<'a> Seeder<'a> {
             }
             if tx {
                 let mut db = self.db.borrow_mut();
+                if let Some(signal) = crate::interrupt::received() {
+                    // Never commit after Ctrl-C.
+                    db.rollback()?;
+                    let what = match committed {
+                        0 => "the seed run was rolled back: no seed of it left a row behind".to_string(),
+                        n => format!("this part was rolled back; the {n} seed file(s) before it were committed separately"),
+                    };
+                    return Err(RunnerError::Interrupted { signal, what });
+                }
                 if dry_run {
                     db.rollback()?;
                 } else {

@@ -135,7 +135,7 @@ fn next_row(lua: &Lua, cursor: &RefCell<Cursor>) -> mlua::Result<LuaValue> {
         let fetch = Sql::new(format!("FETCH FORWARD {} FROM {}", c.size, c.name), vec![]);
         let ahead = c.ahead.take();
         let rows = with_db(lua, |db| match ahead {
-            Some(pending) => pending.wait().inspect_err(|_| {
+            Some(pending) => db.collect(pending).inspect_err(|_| {
                 // Reported here: the copy kept for the next call is spent.
                 let _ = db.flush();
             }),
