@@ -1,5 +1,7 @@
 //! Plans and runs migration batches against the ledger.
 
+mod verify;
+
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -559,105 +561,6 @@ impl<'a> Migrator<'a> {
             loaded.push((step, script, transactional));
         }
         Ok(loaded)
-    }
-
-    /// `migrate:verify`: for each pending migration, inside one transaction
-    /// that is always rolled back, check that `down` undoes `up` (SPEC §8).
-    pub fn verify(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
-        self.lock()?;
-        // Everything, even creating a missing ledger, happens in one transaction
-        // that is rolled back: verify never writes.
-        self.db.borrow_mut().begin()?;
-        let result = self.verify_locked(options);
-        let rollback = self.db.borrow_mut().rollback();
-        let verified = result?;
-        rollback?;
-        Ok(verified)
-    }
-
-    fn verify_locked(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
-        let (_, snap) = self.snapshot(true)?;
-        let (status, _) = self.classify(&snap, &HashSet::new())?;
-        let missing = status.names_in(AppliedState::Missing);
-        if !missing.is_empty() && !options.ignore_missing {
-            return Err(RunnerError::Missing(missing));
-        }
-        let mut steps = Vec::new();
-        for f in (0..snap.files.len()).filter(|f| !snap.file_row.contains_key(f)) {
-            let file = snap.files[f].clone();
-            let bytes = file.read()?;
-            steps.push(Step {
-                checksum: checksum(&bytes),
-                bytes,
-                file,
-                row_id: None,
-            });
-        }
-        let loaded = self.load(steps, &["up", "down"])?;
-        self.observer.starting(Direction::Up, loaded.len());
-        self.verify_each(&loaded)
-    }
-
-    fn verify_each(
-        &mut self,
-        loaded: &[(Step, Script, bool)],
-    ) -> Result<Vec<Verified>, RunnerError> {
-        let table = self.settings.ledger_table.clone();
-        let snapshot = |db: &SharedDb| super::verify::snapshot(&mut db.borrow_mut(), &table);
-        let mut verified = Vec::with_capacity(loaded.len());
-        for (step, script, transactional) in loaded {
-            if !transactional {
-                // Its statements may refuse a transaction (`CREATE INDEX
-                // CONCURRENTLY`), and verify runs everything in one that is
-                // rolled back: it is left out, and said so.
-                let reason = "not verifiable: it runs outside a transaction (`config = { transaction = false }`), and verify runs everything inside one that is rolled back; its `up` was not run, so the migrations after it are verified without it".to_string();
-                self.observer
-                    .warning(&format!("`{}`: {reason}", step.file.name));
-                verified.push(Verified {
-                    name: step.file.name.clone(),
-                    ok: true,
-                    differences: Vec::new(),
-                    skipped: Some(reason),
-                });
-                continue;
-            }
-            let started = Instant::now();
-            let call = |function: &str| {
-                script.call(function).map_err(|error| {
-                    script_failed(
-                        "migration",
-                        &step.file,
-                        error,
-                        format!(
-                            "(during `{function}`; verify always rolls back: nothing was applied)"
-                        ),
-                    )
-                })
-            };
-            let before = snapshot(&self.db)?;
-            call("up")?;
-            call("down")?;
-            let after = snapshot(&self.db)?;
-            let differences = super::verify::diff(&before, &after);
-            let ok = differences.is_empty();
-            if ok {
-                // Up again, so the next migration finds the schema it was written for.
-                call("up")?;
-            }
-            self.observer
-                .file_done(Direction::Up, &step.file.name, started.elapsed());
-            verified.push(Verified {
-                name: step.file.name.clone(),
-                ok,
-                differences,
-                skipped: None,
-            });
-            if !ok {
-                // The schema is now half-undone: later migrations cannot be judged on it.
-                break;
-            }
-        }
-        Ok(verified)
     }
 
     fn run_segment(
