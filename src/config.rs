@@ -452,18 +452,22 @@ impl Settings {
     }
 }
 
-/// `"64MB"`, `"1GB"`, `"512kB"`, `"0"` (a bare number is bytes; units are
-/// binary: 1 MB = 1024 × 1024 bytes, as PostgreSQL's own settings count).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+/// `"1.5GB"` → `(1.5, "GB")`: the leading number and the unit after it.
+fn number_and_unit(text: &str) -> Option<(f64, &str)> {
     let t = text.trim();
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size (examples: `512MB`, `1GB`, `0`)"))?;
-    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+    Some((num.parse().ok()?, unit.trim()))
+}
+
+/// `"64MB"`, `"1GB"`, `"512kB"`, `"0"` (a bare number is bytes; units are
+/// binary: 1 MB = 1024 × 1024 bytes, as PostgreSQL's own settings count).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let (value, unit) = number_and_unit(text)
+        .ok_or_else(|| format!("`{text}` is not a size (examples: `512MB`, `1GB`, `0`)"))?;
+    let factor: f64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "kb" | "k" => 1024.0,
         "mb" | "m" => 1024.0 * 1024.0,
@@ -479,15 +483,10 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 /// `"60s"`, `"500ms"`, `"2m"`, `"1h"`, `"0"` (a bare number is seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (examples: `60s`, `500ms`, `2m`, `0`)"))?;
-    let secs = match unit.trim() {
+    let (value, unit) = number_and_unit(text).ok_or_else(|| {
+        format!("`{text}` is not a duration (examples: `60s`, `500ms`, `2m`, `0`)")
+    })?;
+    let secs = match unit {
         "" | "s" => value,
         "ms" => value / 1000.0,
         "m" | "min" => value * 60.0,

@@ -166,21 +166,21 @@ impl Session {
 
     /// Commits the innermost transaction level (`COMMIT` or `RELEASE SAVEPOINT`).
     pub fn commit(&mut self) -> Result<(), DbError> {
-        let text = match self.depth {
-            0 => return Ok(()),
-            1 => "COMMIT".to_string(),
-            n => format!("RELEASE SAVEPOINT vectra_sp_{}", n - 1),
-        };
-        self.depth -= 1;
-        self.batch(&text)
+        self.end_level("COMMIT", "RELEASE SAVEPOINT")
     }
 
     /// Rolls the innermost transaction level back.
     pub fn rollback(&mut self) -> Result<(), DbError> {
+        self.end_level("ROLLBACK", "ROLLBACK TO SAVEPOINT")
+    }
+
+    /// Ends the innermost level: `outer` for the transaction itself,
+    /// `savepoint` followed by its name for a nested one.
+    fn end_level(&mut self, outer: &str, savepoint: &str) -> Result<(), DbError> {
         let text = match self.depth {
             0 => return Ok(()),
-            1 => "ROLLBACK".to_string(),
-            n => format!("ROLLBACK TO SAVEPOINT vectra_sp_{}", n - 1),
+            1 => outer.to_string(),
+            n => format!("{savepoint} vectra_sp_{}", n - 1),
         };
         self.depth -= 1;
         self.batch(&text)
