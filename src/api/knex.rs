@@ -6,12 +6,7 @@
 use super::Builder::{self, Knex, Query, Raw as RawB, Ref as RefB};
 use super::Returns::{self, Builder as To, Value};
 use super::Role::*;
-use super::{m, Method, Role};
-
-const OTHER: &[Role] = &[Other];
-/// SQL text, then its bindings (`??` ones are names).
-const SQL_BINDINGS: &[Role] = &[Other, Bindings];
-const NONE: &[Role] = &[];
+use super::{m, Method, NONE, OTHER, SQL_BINDINGS};
 
 /// What a function of the `knex` module does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

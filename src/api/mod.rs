@@ -194,6 +194,15 @@ pub enum Role {
     Other,
 }
 
+// Argument-role lists the builders share.
+const NONE: &[Role] = &[];
+const OTHER: &[Role] = &[Role::Other];
+const COLUMN_ARG: &[Role] = &[Role::Column];
+const COLUMNS: &[Role] = &[Role::Columns];
+const ROW_OR_COLUMN: &[Role] = &[Role::RowOrColumn];
+/// SQL text, then its bindings (`??` ones are names).
+const SQL_BINDINGS: &[Role] = &[Role::Other, Role::Bindings];
+
 /// What a method call evaluates to, for following chains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Returns {

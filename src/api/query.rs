@@ -3,16 +3,8 @@
 use super::Builder::{Join as JoinB, Query as QueryB};
 use super::Returns::Value;
 use super::Role::*;
-use super::{m, Method, Role};
+use super::{m, Method, COLUMNS, COLUMN_ARG, NONE, OTHER, ROW_OR_COLUMN, SQL_BINDINGS};
 use crate::sql::query::LockMode;
-
-const NONE: &[Role] = &[];
-const COLUMNS: &[Role] = &[Columns];
-const COLUMN_ARG: &[Role] = &[Column];
-const ROW_OR_COLUMN: &[Role] = &[RowOrColumn];
-const OTHER: &[Role] = &[Other];
-/// SQL text, then its bindings (`??` ones are names).
-const SQL_BINDINGS: &[Role] = &[Other, Bindings];
 
 /// Where a `where…`-style condition goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,16 +4,10 @@
 use super::Builder::{Column as ColumnB, Foreign as ForeignB, Table as TableB, View};
 use super::Returns::{Builder as To, Value};
 use super::Role::*;
-use super::{m, Method, Role};
+use super::{m, Method, Role, COLUMNS, COLUMN_ARG, NONE, OTHER, SQL_BINDINGS};
 
-const NONE: &[Role] = &[];
 const TABLE_ARG: &[Role] = &[Table];
 const TWO_TABLES: &[Role] = &[Table, OtherTable];
-const COLUMN_ARG: &[Role] = &[Column];
-const COLUMNS: &[Role] = &[Columns];
-const OTHER: &[Role] = &[Other];
-/// SQL text, then its bindings (`??` ones are names).
-const SQL_BINDINGS: &[Role] = &[Other, Bindings];
 
 /// What a `knex.schema` method does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

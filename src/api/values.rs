@@ -4,12 +4,7 @@
 use super::Builder::Join as JoinB;
 use super::Returns::Value;
 use super::Role::*;
-use super::{m, Method, Role};
-
-const NONE: &[Role] = &[];
-const COLUMNS: &[Role] = &[Columns];
-const COLUMN_ARG: &[Role] = &[Column];
-const OTHER: &[Role] = &[Other];
+use super::{m, Method, COLUMNS, COLUMN_ARG, NONE, OTHER};
 
 /// What a join clause method adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

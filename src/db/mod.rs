@@ -252,6 +252,21 @@ impl Session {
         Ok((rows, count))
     }
 
+    /// Executes a prepared statement with its values sent as text.
+    fn execute_prepared(
+        &mut self,
+        statement: &postgres::Statement,
+        bindings: &[Value],
+        text: &str,
+    ) -> Result<u64, DbError> {
+        let params: Vec<params::TextParam<'_>> = bindings.iter().map(params::TextParam).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        self.client
+            .execute(statement, &refs)
+            .map_err(|e| DbError::from_pg(e, text))
+    }
+
     /// Runs a builder statement and returns the number of rows it affected.
     pub fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
         let text = to_positional(&sql.text);
@@ -273,24 +288,10 @@ impl Session {
         Self::check_binding_count(&text, &sql.bindings)?;
         self.note(&text, &sql.bindings);
         if let Some((statement, bindings)) = self.typed(&text, &sql.bindings)? {
-            let params: Vec<params::TextParam<'_>> =
-                bindings.iter().map(params::TextParam).collect();
-            let refs: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-            return self
-                .client
-                .execute(&statement, &refs)
-                .map_err(|e| DbError::from_pg(e, &text));
+            return self.execute_prepared(&statement, &bindings, &text);
         }
         if let Some(statement) = self.cached(&text, sql.bindings.len())? {
-            let params: Vec<params::TextParam<'_>> =
-                sql.bindings.iter().map(params::TextParam).collect();
-            let refs: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-            return self
-                .client
-                .execute(&statement, &refs)
-                .map_err(|e| DbError::from_pg(e, &text));
+            return self.execute_prepared(&statement, &sql.bindings, &text);
         }
         let params: Vec<params::TextParam<'_>> =
             sql.bindings.iter().map(params::TextParam).collect();
