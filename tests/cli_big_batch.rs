@@ -14,12 +14,6 @@ use common::TestDb;
 
 const N: usize = 1000;
 
-fn ledger_count(db: &TestDb) -> usize {
-    db.strings("select count(*) from knex_migrations")[0]
-        .parse()
-        .expect("count")
-}
-
 fn migration(i: usize) -> String {
     format!(
         "return {{
@@ -57,7 +51,7 @@ fn run_or_per_migration(p: &Project, db: &TestDb, args: &[&str], ledger_before: 
         "--per-migration",
         "nothing of it was applied",
     ]);
-    assert_eq!(ledger_count(db), ledger_before, "nothing applied; {out}");
+    assert_eq!(db.ledger_count(), ledger_before, "nothing applied; {out}");
     let mut again: Vec<&str> = args.to_vec();
     again.push("--per-migration");
     let out = p.run(&again);
@@ -79,9 +73,9 @@ fn a_thousand_migrations_with_foreign_keys_run_and_roll_back_or_say_per_migratio
     // The ledger table exists from the start, so "nothing applied" is a count.
     p.run(&["migrate:up", "0000_parent"]).ok();
     run_or_per_migration(&p, &db, &["-q", "migrate:latest"], 1);
-    assert_eq!(ledger_count(&db), N + 1);
+    assert_eq!(db.ledger_count(), N + 1);
     assert!(db.table_exists("t1000"));
     run_or_per_migration(&p, &db, &["-q", "migrate:rollback", "--all"], N + 1);
-    assert_eq!(ledger_count(&db), 0);
+    assert_eq!(db.ledger_count(), 0);
     assert!(!db.table_exists("t1") && !db.table_exists("parent"));
 }

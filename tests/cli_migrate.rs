@@ -11,15 +11,6 @@ fn ledger(db: &TestDb) -> Vec<String> {
     db.strings("select name || ':' || batch from knex_migrations order by id")
 }
 
-fn ledger_count(db: &TestDb) -> usize {
-    if !db.table_exists("knex_migrations") {
-        return 0;
-    }
-    db.strings("select count(*) from knex_migrations")[0]
-        .parse()
-        .expect("count")
-}
-
 fn three_tables(db: &TestDb) -> Project {
     let p = Project::new(db);
     p.table_migration("001_a", "a")
@@ -71,7 +62,7 @@ fn latest_applies_all_pending_as_one_batch_then_is_up_to_date() {
     let again = p.run(&["migrate:latest"]);
     again.ok();
     assert_eq!(again.stdout.trim(), "Already up to date", "{again}");
-    assert_eq!(ledger_count(&db), 3);
+    assert_eq!(db.ledger_count(), 3);
 
     // A new file afterwards is batch 2.
     p.table_migration("004_d", "d");
@@ -100,7 +91,7 @@ fn a_lua_error_in_the_third_migration_rolls_back_the_whole_batch() {
     ]);
     assert!(!db.table_exists("a"), "table of migration 1 survived");
     assert!(!db.table_exists("b"), "table of migration 2 survived");
-    assert_eq!(ledger_count(&db), 0, "a ledger row was written");
+    assert_eq!(db.ledger_count(), 0, "a ledger row was written");
     // The lock row is free again.
     assert_eq!(
         db.strings("select is_locked from knex_migrations_lock"),
@@ -129,7 +120,7 @@ fn an_sql_error_in_the_third_migration_rolls_back_and_names_sql_and_line() {
     for t in ["a", "b", "c"] {
         assert!(!db.table_exists(t), "table {t} survived the failed batch");
     }
-    assert_eq!(ledger_count(&db), 0);
+    assert_eq!(db.ledger_count(), 0);
 }
 
 // 3. rollback undoes only the last batch.
@@ -170,7 +161,7 @@ fn rollback_undoes_only_the_last_batch_and_all_undoes_everything() {
     for t in ["a", "b", "c", "d"] {
         assert!(!db.table_exists(t), "{t} still exists after --all");
     }
-    assert_eq!(ledger_count(&db), 0);
+    assert_eq!(db.ledger_count(), 0);
 
     let out = p.run(&["migrate:rollback"]);
     out.ok().says(&["Already at the base migration"]);
@@ -222,7 +213,7 @@ fn rollback_of_a_migration_without_down_fails_before_anything_runs() {
         "002's down ran although the batch failed"
     );
     assert!(db.table_exists("a"));
-    assert_eq!(ledger_count(&db), 2);
+    assert_eq!(db.ledger_count(), 2);
 }
 
 // 4. up without a name runs the next pending; with a name, that one.
@@ -248,12 +239,12 @@ fn up_runs_the_next_pending_or_the_named_one() {
     let out = p.run(&["migrate:up", "003_c.lua"]);
     out.ok();
     assert_eq!(out.stdout.trim(), "Already up to date", "{out}");
-    assert_eq!(ledger_count(&db), 2);
+    assert_eq!(db.ledger_count(), 2);
 
     // Unknown name.
     let out = p.run(&["migrate:up", "999_nope"]);
     out.code(2).says(&["Migration \"999_nope\" not found."]);
-    assert_eq!(ledger_count(&db), 2);
+    assert_eq!(db.ledger_count(), 2);
 
     p.run(&["migrate:up"])
         .ok()
@@ -293,7 +284,7 @@ fn down_undoes_the_last_in_file_order_or_the_named_one() {
     assert_eq!(ledger(&db), vec!["002_b.lua:3"]);
 
     p.run(&["migrate:down"]).ok().says(&["002_b.lua"]);
-    assert_eq!(ledger_count(&db), 0);
+    assert_eq!(db.ledger_count(), 0);
     let out = p.run(&["migrate:down"]);
     out.ok().says(&["Already at the base migration"]);
 }
@@ -348,7 +339,7 @@ fn to_runs_pending_up_to_the_named_one() {
         .code(1)
         .says(&["migrations/004_d.lua:4", "d fails"]);
     assert!(!db.table_exists("c") && !db.table_exists("d"));
-    assert_eq!(ledger_count(&db), 2);
+    assert_eq!(db.ledger_count(), 2);
 
     p.migration("004_d", &create_table("d"));
     p.run(&["migrate:to", "004_d"])
@@ -374,7 +365,7 @@ fn an_edited_applied_file_is_drift() {
     let out = p.run(&["migrate:latest"]);
     out.code(1).says(&["002_b.lua", "changed"]);
     assert!(!db.table_exists("c"), "latest ran despite drift");
-    assert_eq!(ledger_count(&db), 2);
+    assert_eq!(db.ledger_count(), 2);
 
     let out = p.run(&["migrate:status", "--check"]);
     out.code(3).says(&["002_b.lua", "DRIFTED"]);
@@ -441,7 +432,7 @@ fn a_non_transactional_migration_can_create_an_index_concurrently() {
         .ok()
         .says(&["rolled back: 3 migrations"]);
     assert!(!db.table_exists("a"));
-    assert_eq!(ledger_count(&db), 0);
+    assert_eq!(db.ledger_count(), 0);
 }
 
 // Used by several tests: a raw statement migration stays valid Lua.

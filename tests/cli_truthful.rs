@@ -9,26 +9,6 @@ use std::time::{Duration, Instant};
 use common::project::{Output, Project};
 use common::TestDb;
 
-fn ledger_count(db: &TestDb) -> usize {
-    if !db.table_exists("knex_migrations") {
-        return 0;
-    }
-    db.strings("select count(*) from knex_migrations")[0]
-        .parse()
-        .expect("count")
-}
-
-/// Advisory locks held on the test database (the runner's lock).
-fn advisory_locks(db: &TestDb) -> usize {
-    db.strings(&format!(
-        "select count(*) from pg_locks l join pg_database d on d.oid = l.database \
-         where l.locktype = 'advisory' and d.datname = '{}'",
-        db.name
-    ))[0]
-        .parse()
-        .expect("count")
-}
-
 /// The milliseconds printed on the `up` line of `file`.
 fn printed_ms(out: &Output, file: &str) -> f64 {
     let line = out
@@ -79,7 +59,7 @@ fn a_failure_is_blamed_on_its_own_file_with_no_success_line_and_no_later_lua() {
         assert!(!out.stdout.contains("20240101000000_a.lua ("), "{out}");
         assert!(!out.all().contains("20240101000001_b.lua"), "{out}");
         assert!(!out.all().contains("b ran"), "{out}");
-        assert_eq!(ledger_count(&db), 0);
+        assert_eq!(db.ledger_count(), 0);
     }
 }
 
@@ -107,7 +87,7 @@ fn a_failure_in_a_down_is_blamed_on_that_file_during_rollback_all() {
     assert!(!out.stdout.contains("002_b.lua ("), "{out}");
     assert!(!out.stdout.contains("001_a.lua"), "{out}");
     assert!(db.table_exists("a"));
-    assert_eq!(ledger_count(&db), 3);
+    assert_eq!(db.ledger_count(), 3);
 }
 
 #[test]
@@ -257,8 +237,8 @@ fn a_migration_that_loops_forever_is_stopped_by_the_lua_time_limit() {
     ]);
     assert!(started.elapsed() < Duration::from_secs(20));
     assert!(!db.table_exists("kept") && !db.table_exists("looped"));
-    assert_eq!(ledger_count(&db), 0);
-    assert_eq!(advisory_locks(&db), 0);
+    assert_eq!(db.ledger_count(), 0);
+    assert_eq!(db.advisory_locks(), 0);
 }
 
 #[test]
@@ -281,7 +261,7 @@ fn a_migration_that_grows_a_table_forever_is_stopped_by_the_lua_memory_limit() {
         "nothing of it was applied",
     ]);
     assert!(!db.table_exists("grown"));
-    assert_eq!(ledger_count(&db), 0);
+    assert_eq!(db.ledger_count(), 0);
 }
 
 #[test]
@@ -349,8 +329,8 @@ fn ctrl_c_during_a_statement_rolls_back_frees_the_lock_and_exits_130() {
     out.code(130)
         .says(&["interrupted by SIGINT", "nothing of it was applied"]);
     assert!(!db.table_exists("kept"));
-    assert_eq!(ledger_count(&db), 0);
-    wait_for("the lock to be freed", || advisory_locks(&db) == 0);
+    assert_eq!(db.ledger_count(), 0);
+    wait_for("the lock to be freed", || db.advisory_locks() == 0);
 }
 
 #[test]
@@ -378,8 +358,8 @@ fn sigterm_during_lua_code_rolls_back_and_exits_143() {
         "migrations/002_loop.lua",
     ]);
     assert!(!db.table_exists("kept"));
-    assert_eq!(ledger_count(&db), 0);
-    wait_for("the lock to be freed", || advisory_locks(&db) == 0);
+    assert_eq!(db.ledger_count(), 0);
+    wait_for("the lock to be freed", || db.advisory_locks() == 0);
 }
 
 #[test]

@@ -23,17 +23,6 @@ fn knex_era(table: &str) -> String {
     create_table(table)
 }
 
-fn node_url(db: &TestDb) -> String {
-    let user = std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "root".to_string());
-    format!(
-        "postgresql://{user}@localhost/{}?host=/var/run/postgresql",
-        db.name
-    )
-}
-
 fn npx_knex(dir: &Path, args: &[&str], url: &str) -> Output {
     let mut cmd = Command::new("npx");
     cmd.current_dir(dir)
@@ -160,7 +149,7 @@ fn a_knex_ledger_is_adopted_and_knex_can_still_read_and_write_it() {
     ] {
         std::fs::write(dir.join(name), "").unwrap();
     }
-    let url = node_url(&db);
+    let url = db.node_url();
     let out = npx_knex(node.path(), &["migrate:list"], &url);
     assert_eq!(out.code, 0, "knex migrate:list failed; {out}");
     out.says(&[

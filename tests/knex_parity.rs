@@ -6,10 +6,9 @@ mod common;
 
 use std::process::Command;
 
-use mlua::{Lua, Table, Value as LuaValue};
-use serde_json::{json, Value as Json};
+use mlua::Lua;
+use serde_json::Value as Json;
 use vectra_db::lua::{knex, schema};
-use vectra_db::sql::Value;
 
 /// (JavaScript for Knex, Lua for vectra-db). Schema cases start with `knex.schema`.
 const CASES: &[(&str, &str)] = &[
@@ -141,9 +140,25 @@ const CASES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Runs `script` with node where Knex 3.3 and node-postgres are installed;
+/// its standard output.
+fn node(script: &str) -> Vec<u8> {
+    let dir = common::npm::packages("npm-knex-pg", &["knex@3.3.0", "pg@8"]);
+    let out = Command::new("node")
+        .current_dir(&dir)
+        .args(["-e", script])
+        .output()
+        .expect("node must be installed to run this test");
+    assert!(
+        out.status.success(),
+        "node: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Knex's `toSQL()` of each case, as `[[{ sql, bindings }, …], …]`.
 fn knex_sql() -> Vec<Vec<(String, Json)>> {
-    let dir = common::npm::packages("npm-knex-pg", &["knex@3.3.0", "pg@8"]);
     let cases: Vec<&str> = CASES.iter().map(|(js, _)| *js).collect();
     let script = format!(
         r#"const knex = require("knex")({{ client: "pg" }});
@@ -157,32 +172,9 @@ console.log(JSON.stringify(out));
 "#,
         cases = serde_json::to_string(&cases).expect("json")
     );
-    let out = Command::new("node")
-        .current_dir(&dir)
-        .args(["-e", &script])
-        .output()
-        .expect("node must be installed to run this test");
-    assert!(
-        out.status.success(),
-        "node: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let parsed: Vec<Vec<(String, Json)>> =
-        serde_json::from_slice(&out.stdout).expect("knex output is JSON");
+        serde_json::from_slice(&node(&script)).expect("knex output is JSON");
     parsed
-}
-
-fn value_json(v: &Value) -> Json {
-    match v {
-        Value::Null => Json::Null,
-        Value::Bool(b) => json!(b),
-        Value::Int(i) => json!(i),
-        Value::Float(f) => json!(f),
-        Value::Text(s) => json!(s),
-        Value::Bytes(b) => json!({ "type": "Buffer", "data": b }),
-        Value::Json(j) => j.clone(),
-        Value::Array(items) => Json::Array(items.iter().map(value_json).collect()),
-    }
 }
 
 /// vectra-db's statements for one Lua case.
@@ -200,24 +192,12 @@ fn vectra_sql(code: &str) -> Vec<(String, Json)> {
             .map(|s| {
                 (
                     s.text,
-                    Json::Array(s.bindings.iter().map(value_json).collect()),
+                    Json::Array(s.bindings.iter().map(common::value_json).collect()),
                 )
             })
             .collect();
     }
-    let t: Table = lua
-        .load(format!("return ({code}):toSQL()"))
-        .eval()
-        .unwrap_or_else(|e| panic!("{code}: {e}"));
-    let sql: String = t.get("sql").expect("sql");
-    let bindings: Table = t.get("bindings").expect("bindings");
-    let values = bindings
-        .sequence_values::<LuaValue>()
-        .map(|v| {
-            value_json(&vectra_db::lua::value::to_value(&lua, &v.expect("binding")).expect("value"))
-        })
-        .collect();
-    vec![(sql, Json::Array(values))]
+    vec![common::to_sql(&lua, code)]
 }
 
 #[test]
@@ -316,29 +296,18 @@ return {
 
 /// The schema (ledger tables left out) and every row of the migration's tables.
 fn database(db: &common::TestDb) -> String {
-    let out = Command::new("pg_dump")
-        .args([
+    let dump = common::pg_dump(
+        &db.url,
+        &[
             "--schema-only",
             "--no-owner",
             "--no-privileges",
             "--exclude-table=knex_migrations*",
-            "-d",
-        ])
-        .arg(&db.url)
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump: {}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let mut text: String = String::from_utf8_lossy(&out.stdout)
+    let mut text: String = dump
         .lines()
-        .filter(|l| {
-            !l.starts_with("-- Dumped")
-                && !l.starts_with("\\restrict")
-                && !l.starts_with("\\unrestrict")
-        })
+        .filter(|l| !l.starts_with("-- Dumped"))
         .map(|l| format!("{l}\n"))
         .collect();
     for sql in [
@@ -355,12 +324,8 @@ fn database(db: &common::TestDb) -> String {
 
 #[test]
 fn a_knex_migration_ported_line_by_line_builds_the_same_database() {
-    let dir = common::npm::packages("npm-knex-pg", &["knex@3.3.0", "pg@8"]);
     let by_knex = common::TestDb::new("parity_knex");
-    let user = std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "root".into());
+    let user = common::os_user();
     let script = format!(
         r#"const knex = require("knex")({{ client: "pg", connection: {{ host: "/var/run/postgresql", user: {user:?}, database: {db:?} }} }});
 const m = {{}};
@@ -370,16 +335,7 @@ knex.transaction((trx) => m.up(trx)).then(() => knex.destroy(), (e) => {{ consol
         db = by_knex.name,
         migration = KNEX_MIGRATION
     );
-    let out = Command::new("node")
-        .current_dir(&dir)
-        .args(["-e", &script])
-        .output()
-        .expect("node must be installed to run this test");
-    assert!(
-        out.status.success(),
-        "knex: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    node(&script);
 
     let by_vectra = common::TestDb::new("parity_vectra");
     let p = common::project::Project::new(&by_vectra);

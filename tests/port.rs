@@ -82,24 +82,12 @@ fn knex_modules() -> PathBuf {
     .clone()
 }
 
-/// The URL node-postgres understands for a test database (socket, OS user).
-fn node_url(db: &TestDb) -> String {
-    let user = std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "root".to_string());
-    format!(
-        "postgresql://{user}@localhost/{}?host=/var/run/postgresql",
-        db.name
-    )
-}
-
 /// Runs migrations then seeds with Knex 3.3; the statements, as `-v` prints them.
 fn run_knex(db: &TestDb, migrations: &Path, seeds: &Path) -> String {
     let out = to_output(
         Command::new("node")
             .arg(fixtures().join("run-knex.js"))
-            .arg(node_url(db))
+            .arg(db.node_url())
             .arg(migrations)
             .arg(seeds)
             .env("NODE_PATH", knex_modules())
@@ -185,23 +173,16 @@ fn normalize_statement(line: &str) -> String {
 /// Schema and data, without the ledger tables and with run-time values
 /// (timestamps, random uuids) masked.
 fn dump(db: &TestDb) -> String {
-    let out = to_output(
-        Command::new("pg_dump")
-            .args(["--no-owner", "--no-privileges", "-T", "knex_migrations*"])
-            .arg(&db.url)
-            .output()
-            .expect("pg_dump must be installed to run this test"),
+    let text = common::pg_dump(
+        &db.url,
+        &["--no-owner", "--no-privileges", "-T", "knex_migrations*"],
     );
-    assert_eq!(out.code, 0, "pg_dump failed; {out}");
     // Rows of a table are a set: their physical order (which updates change)
     // is not compared.
     let mut lines = Vec::new();
     let mut rows: Option<Vec<String>> = None;
-    for line in out.stdout.lines() {
-        if line.starts_with("-- Dumped")
-            || line.starts_with("\\restrict")
-            || line.starts_with("\\unrestrict")
-        {
+    for line in text.lines() {
+        if line.starts_with("-- Dumped") {
             continue;
         }
         let line = mask_run_time_values(line);

@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use vectra_db::db::SharedDb;
 use vectra_db::lua::{Script, ScriptEnv};
@@ -43,36 +42,20 @@ fn run(db: &SharedDb, file: &Path, function: &str) {
     db.borrow_mut().commit().expect("commit");
 }
 
-fn pg_dump_binary() -> &'static str {
-    ["/usr/bin/pg_dump", "/usr/lib/postgresql/15/bin/pg_dump"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .unwrap_or("pg_dump")
-}
-
 /// `pg_dump --schema-only` without the lines that change from run to run
-/// (versions, the random `\restrict` key of newer pg_dump releases).
+/// (versions; `common::pg_dump` drops the random `\\restrict` key).
 fn dump(test: &common::TestDb) -> String {
-    let out = Command::new(pg_dump_binary())
-        .args(["--schema-only", "--no-owner", "--no-privileges", "-d"])
-        .arg(&test.url)
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| {
-            !l.starts_with("-- Dumped from database version")
-                && !l.starts_with("-- Dumped by pg_dump version")
-                && !l.starts_with("\\restrict")
-                && !l.starts_with("\\unrestrict")
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
+    common::pg_dump(
+        &test.url,
+        &["--schema-only", "--no-owner", "--no-privileges"],
+    )
+    .lines()
+    .filter(|l| {
+        !l.starts_with("-- Dumped from database version")
+            && !l.starts_with("-- Dumped by pg_dump version")
+    })
+    .map(|l| format!("{l}\n"))
+    .collect()
 }
 
 #[test]

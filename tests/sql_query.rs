@@ -9,8 +9,9 @@
 //! `select` with several keys); those run through the Rust builder with the
 //! order given explicitly, and a Lua test shows the sorted order Lua gets.
 
-use mlua::{Lua, Table, Value as LuaValue};
-use serde_json::json;
+mod common;
+
+use mlua::{Lua, Table};
 use vectra_db::sql::query::{Column, Method, Operand, Query, SetExpr};
 use vectra_db::sql::Value;
 
@@ -21,37 +22,9 @@ fn state() -> Lua {
     lua
 }
 
-fn value_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => json!(b),
-        Value::Int(i) => json!(i),
-        Value::Float(f) => json!(f),
-        Value::Text(s) => json!(s),
-        // The form Knex's `toSQL()` shows for a Buffer.
-        Value::Bytes(b) => json!({ "type": "Buffer", "data": b }),
-        Value::Json(j) => j.clone(),
-        Value::Array(items) => serde_json::Value::Array(items.iter().map(value_json).collect()),
-    }
-}
-
 /// Runs `code` (an expression) and returns its `toSQL()` as (sql, bindings JSON).
 fn to_sql(code: &str) -> (String, serde_json::Value) {
-    let lua = state();
-    let t: Table = lua
-        .load(format!("return ({code}):toSQL()"))
-        .set_name("row.lua")
-        .eval()
-        .unwrap_or_else(|e| panic!("{code}: {e}"));
-    let sql: String = t.get("sql").expect("sql");
-    let bindings: Table = t.get("bindings").expect("bindings");
-    let values = bindings
-        .sequence_values::<LuaValue>()
-        .map(|v| {
-            value_json(&vectra_db::lua::value::to_value(&lua, &v.expect("binding")).expect("value"))
-        })
-        .collect();
-    (sql, serde_json::Value::Array(values))
+    common::to_sql(&state(), code)
 }
 
 fn check(code: &str, sql: &str, bindings: &str) {

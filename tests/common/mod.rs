@@ -70,6 +70,105 @@ impl TestDb {
     pub fn table_exists(&self, table: &str) -> bool {
         self.strings(&format!("select to_regclass('{table}') is not null"))[0] == "t"
     }
+
+    /// Rows in the ledger (0 before it exists).
+    pub fn ledger_count(&self) -> usize {
+        if !self.table_exists("knex_migrations") {
+            return 0;
+        }
+        self.strings("select count(*) from knex_migrations")[0]
+            .parse()
+            .expect("count")
+    }
+
+    /// Advisory locks held on this database (the runner's lock).
+    pub fn advisory_locks(&self) -> usize {
+        self.strings(&format!(
+            "select count(*) from pg_locks l join pg_database d on d.oid = l.database \
+             where l.locktype = 'advisory' and d.datname = '{}'",
+            self.name
+        ))[0]
+            .parse()
+            .expect("count")
+    }
+
+    /// The URL node-postgres understands for this database (socket, OS user).
+    pub fn node_url(&self) -> String {
+        format!(
+            "postgresql://{}@localhost/{}?host=/var/run/postgresql",
+            os_user(),
+            self.name
+        )
+    }
+}
+
+/// The OS user, which is the database role over the local socket (peer auth).
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "root".to_string())
+}
+
+/// `pg_dump ARGS URL` without the `\restrict` / `\unrestrict` lines newer
+/// releases wrap around a dump with a random key.
+pub fn pg_dump(url: &str, args: &[&str]) -> String {
+    let binary = ["/usr/bin/pg_dump", "/usr/lib/postgresql/15/bin/pg_dump"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("pg_dump");
+    let out = std::process::Command::new(binary)
+        .args(args)
+        .arg("-d")
+        .arg(url)
+        .output()
+        .expect("pg_dump must be installed to run this test");
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// A bound value as JSON, the form Knex's `toSQL()` shows it in.
+pub fn value_json(v: &vectra_db::sql::Value) -> serde_json::Value {
+    use serde_json::json;
+    use vectra_db::sql::Value;
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => json!(b),
+        Value::Int(i) => json!(i),
+        Value::Float(f) => json!(f),
+        Value::Text(s) => json!(s),
+        // The form Knex's `toSQL()` shows for a Buffer.
+        Value::Bytes(b) => json!({ "type": "Buffer", "data": b }),
+        Value::Json(j) => j.clone(),
+        Value::Array(items) => serde_json::Value::Array(items.iter().map(value_json).collect()),
+    }
+}
+
+/// `(code):toSQL()` in `lua` (which has a global `knex`): the SQL and its
+/// bindings as JSON.
+pub fn to_sql(lua: &mlua::Lua, code: &str) -> (String, serde_json::Value) {
+    let t: mlua::Table = lua
+        .load(format!("return ({code}):toSQL()"))
+        .set_name("row.lua")
+        .eval()
+        .unwrap_or_else(|e| panic!("{code}: {e}"));
+    let sql: String = t.get("sql").expect("sql");
+    let bindings: mlua::Table = t.get("bindings").expect("bindings");
+    let values = bindings
+        .sequence_values::<mlua::Value>()
+        .map(|v| {
+            value_json(&vectra_db::lua::value::to_value(lua, &v.expect("binding")).expect("value"))
+        })
+        .collect();
+    (sql, serde_json::Value::Array(values))
 }
 
 impl Drop for TestDb {
