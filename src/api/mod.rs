@@ -128,8 +128,18 @@ impl Builder {
 
     /// Its methods, as the lint and the docs tests see them.
     pub fn methods(self) -> Vec<MethodInfo> {
-        fn infos<Op: Copy>(list: &'static [Method<Op>]) -> Vec<MethodInfo> {
-            list.iter().map(Method::info).collect()
+        self.infos().collect()
+    }
+
+    /// The method called `name`, if this builder has one (found without
+    /// building the whole list: the lint asks for every call it reads).
+    pub fn method(self, name: &str) -> Option<MethodInfo> {
+        self.infos().find(|m| m.name == name)
+    }
+
+    fn infos(self) -> Box<dyn Iterator<Item = MethodInfo>> {
+        fn of<Op: Copy>(list: &'static [Method<Op>]) -> Box<dyn Iterator<Item = MethodInfo>> {
+            Box::new(list.iter().map(Method::info))
         }
         match self {
             Builder::Knex => {
@@ -141,27 +151,22 @@ impl Builder {
                         returns: Returns::Builder(Builder::Query),
                         ..m.info()
                     });
-                infos(KNEX).into_iter().chain(starters).collect()
+                Box::new(of(KNEX).chain(starters))
             }
-            Builder::Fn => infos(FN),
-            Builder::Schema => infos(SCHEMA),
-            Builder::Table => infos(TABLE),
-            Builder::Column => infos(COLUMN),
-            Builder::Foreign => infos(FOREIGN),
-            Builder::View => infos(VIEW),
-            Builder::AlterView => infos(ALTER_VIEW),
-            Builder::ViewColumn => infos(VIEW_COLUMN),
-            Builder::Query => infos(QUERY),
-            Builder::Join => infos(JOIN),
-            Builder::Raw => infos(RAW),
-            Builder::BatchInsert => infos(BATCH),
-            Builder::Ref => infos(REF),
+            Builder::Fn => of(FN),
+            Builder::Schema => of(SCHEMA),
+            Builder::Table => of(TABLE),
+            Builder::Column => of(COLUMN),
+            Builder::Foreign => of(FOREIGN),
+            Builder::View => of(VIEW),
+            Builder::AlterView => of(ALTER_VIEW),
+            Builder::ViewColumn => of(VIEW_COLUMN),
+            Builder::Query => of(QUERY),
+            Builder::Join => of(JOIN),
+            Builder::Raw => of(RAW),
+            Builder::BatchInsert => of(BATCH),
+            Builder::Ref => of(REF),
         }
-    }
-
-    /// The method called `name`, if this builder has one.
-    pub fn method(self, name: &str) -> Option<MethodInfo> {
-        self.methods().into_iter().find(|m| m.name == name)
     }
 }
 
