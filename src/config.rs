@@ -44,6 +44,7 @@ impl OneOrMany {
 #[serde(deny_unknown_fields)]
 struct EnvironmentKeys {
     connection: Option<String>,
+    direct_connection: Option<String>,
     migrations: Option<OneOrMany>,
     seeds: Option<OneOrMany>,
     lua_path: Option<OneOrMany>,
@@ -61,6 +62,7 @@ impl EnvironmentKeys {
     fn over(self, defaults: EnvironmentKeys) -> EnvironmentKeys {
         EnvironmentKeys {
             connection: self.connection.or(defaults.connection),
+            direct_connection: self.direct_connection.or(defaults.direct_connection),
             migrations: self.migrations.or(defaults.migrations),
             seeds: self.seeds.or(defaults.seeds),
             lua_path: self.lua_path.or(defaults.lua_path),
@@ -105,6 +107,10 @@ pub struct Settings {
     pub root: PathBuf,
     /// The connection string; may contain a password: never print it.
     pub connection: String,
+    /// Straight to the server, bypassing a pooler (as Prisma's `directUrl`):
+    /// used by the verbs that change the database when set. `--database-url`
+    /// replaces both. May contain a password.
+    pub direct_connection: Option<String>,
     pub migrations: Vec<PathBuf>,
     pub seeds: Vec<PathBuf>,
     pub lua_path: Vec<PathBuf>,
@@ -256,9 +262,13 @@ impl Settings {
             Ok(dirs)
         };
 
-        let connection = match overrides.database_url.clone() {
-            Some(url) => url,
-            None => expand_key("connection", keys.connection)?.unwrap_or_default(),
+        let (connection, direct_connection) = match overrides.database_url.clone() {
+            Some(url) => (url, None),
+            None => (
+                expand_key("connection", keys.connection)?.unwrap_or_default(),
+                expand_key("direct_connection", keys.direct_connection)?
+                    .filter(|d| !d.trim().is_empty()),
+            ),
         };
         let ledger_table = expand_key("ledger_table", keys.ledger_table)?
             .unwrap_or_else(|| "knex_migrations".into());
@@ -297,6 +307,7 @@ impl Settings {
             config_file,
             root,
             connection,
+            direct_connection,
             ledger_table,
             ledger_schema,
             lock_timeout,

@@ -202,3 +202,50 @@ fn status_does_not_wait_for_the_lock() {
     p.run(&["migrate:status"]).ok().says(&["001_a.lua"]);
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+// Issue 10: the verbs that change the database use `direct_connection`
+// when it is set; read-only verbs keep using `connection` (the pooler).
+#[test]
+fn changing_verbs_use_direct_connection_and_read_only_ones_use_connection() {
+    let db = TestDb::new("direct_conn");
+    let p = Project::new(&db);
+    // `connection` points at a closed port: only what uses it fails.
+    p.config(&format!(
+        "[environments.development]\nconnection = \"postgres://nobody@127.0.0.1:1/none?connect_timeout=2\"\ndirect_connection = \"{}\"\n",
+        db.url
+    ));
+    p.table_migration("001_a", "a");
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["Batch 1 run: 1 migration"]);
+    assert!(db.table_exists("a"));
+    p.run(&["seed:run"]).ok();
+    p.run(&["migrate:list"]).code(1).says(&["127.0.0.1"]);
+    assert_eq!(db.advisory_locks(), 0);
+}
+
+// A run that spans several transactions holds the lock for the session
+// between them, and gives it back at the end; a single-transaction run
+// holds it only inside its transaction. Either way none is left.
+#[test]
+fn runs_of_one_or_several_transactions_leave_no_advisory_lock() {
+    let db = TestDb::new("lock_spans");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a");
+    // Outside any transaction, the lock is held by the session: recorded.
+    p.migration(
+        "002_concurrent",
+        "return {\n  config = { transaction = false },\n  up = function(knex)\n    knex.schema:raw(\"create index concurrently a_id on a (id)\")\n    knex.schema:raw(\"create table seen as select count(*) as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()\")\n  end,\n  down = function(knex) knex.schema:raw(\"drop index a_id; drop table seen\") end,\n}\n",
+    );
+    p.table_migration("003_b", "b");
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["Batch 1 run: 3 migrations"]);
+    assert_eq!(db.strings("select n from seen"), ["1"]);
+    assert_eq!(db.advisory_locks(), 0);
+    p.run(&["migrate:rollback", "--per-migration"])
+        .ok()
+        .says(&["Batch 1 rolled back: 3 migrations"]);
+    assert_eq!(db.advisory_locks(), 0);
+    assert_eq!(db.ledger_count(), 0);
+}

@@ -376,7 +376,7 @@ fn ctrl_c_while_waiting_for_the_lock_stops_at_once_and_applies_nothing() {
         .batch_execute(&format!("select pg_advisory_lock({key})"))
         .expect("take the lock");
     let ready = format!(
-        "select count(*) from pg_stat_activity where datname = '{}' and wait_event_type = 'Lock' and query like '%pg_advisory_lock%'",
+        "select count(*) from pg_stat_activity where datname = '{}' and wait_event_type = 'Lock' and query like '%pg_advisory_xact_lock%'",
         db.name
     );
     let started = Instant::now();

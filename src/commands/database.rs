@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{connect, migrate, seed, Done, Global, RunFlags};
+use super::{connect_for_changes, migrate, seed, Done, Global, RunFlags};
 use crate::config::Settings;
 use crate::db::{ConnectOptions, ConnectTarget, Db};
 use crate::output::Reporter;
@@ -20,12 +20,21 @@ fn maintenance(target: &ConnectTarget) -> Result<Db, RunnerError> {
     Ok(Db::new(client))
 }
 
+/// The server and database the changing verbs use (`direct_connection` when set).
+fn changes_target(settings: &Settings) -> Result<ConnectTarget, RunnerError> {
+    let conninfo = settings
+        .direct_connection
+        .as_deref()
+        .unwrap_or(&settings.connection);
+    ConnectTarget::parse(conninfo).map_err(RunnerError::Config)
+}
+
 pub fn setup(
     settings: &Settings,
     global: &Global,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
-    let target = ConnectTarget::parse(&settings.connection).map_err(RunnerError::Config)?;
+    let target = changes_target(settings)?;
     let name = target.database().to_string();
     let mut admin = maintenance(&target)?;
     let exists = !admin
@@ -41,7 +50,7 @@ pub fn setup(
         reporter.line(&format!("Created database `{name}`"));
     }
     drop(admin);
-    let db = connect(settings, global, false)?;
+    let db = connect_for_changes(settings, global, false)?;
     let migrated = migrate(
         settings,
         db.clone(),
@@ -73,7 +82,7 @@ pub fn reset(
     force: bool,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
-    let target = ConnectTarget::parse(&settings.connection).map_err(RunnerError::Config)?;
+    let target = changes_target(settings)?;
     let name = target.database().to_string();
     if settings.protected && !force {
         return Err(RunnerError::Usage(format!(

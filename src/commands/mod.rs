@@ -220,7 +220,7 @@ fn run(
             Ok(Done::ok(json!({ "path": path })))
         }
         Command::Migrate(target, flags) => {
-            let db = connect(settings, global, flags.dry_run)?;
+            let db = connect_for_changes(settings, global, flags.dry_run)?;
             let mut done = migrate(settings, db, target, *flags, reporter)?;
             if !flags.dry_run {
                 schema_dump::auto(settings, global, reporter, &mut done);
@@ -256,7 +256,7 @@ fn run(
             Ok(Done::ok(json!({ "unlocked": exists })))
         }
         Command::SeedRun { specific, dry_run } => {
-            let db = connect(settings, global, *dry_run)?;
+            let db = connect_for_changes(settings, global, *dry_run)?;
             seed(settings, db, specific, *dry_run, reporter)
         }
         Command::Lint => lint(settings, reporter),
@@ -280,12 +280,43 @@ fn run(
 /// Opens the connection, applies `statement_timeout`, and attaches the
 /// statement printer for `-v` / `--dry-run`.
 fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<SharedDb, RunnerError> {
-    let target = ConnectTarget::parse(&settings.connection).map_err(RunnerError::Config)?;
+    connect_to(&settings.connection, false, settings, global, dry_run)
+}
+
+/// For the verbs that change the database: `direct_connection` when the
+/// environment sets one (bypassing a pooler, as Prisma's `directUrl`), else
+/// `connection`.
+fn connect_for_changes(
+    settings: &Settings,
+    global: &Global,
+    dry_run: bool,
+) -> Result<SharedDb, RunnerError> {
+    match &settings.direct_connection {
+        Some(direct) => connect_to(direct, true, settings, global, dry_run),
+        None => connect(settings, global, dry_run),
+    }
+}
+
+fn connect_to(
+    conninfo: &str,
+    direct: bool,
+    settings: &Settings,
+    global: &Global,
+    dry_run: bool,
+) -> Result<SharedDb, RunnerError> {
+    let target = ConnectTarget::parse(conninfo).map_err(|e| {
+        RunnerError::Config(if direct {
+            format!("`direct_connection`: {e}")
+        } else {
+            e
+        })
+    })?;
     let (client, cancel) = target.connect_cancellable(&ConnectOptions {
         connect_timeout: Some(std::time::Duration::from_secs(10)),
     })?;
     crate::interrupt::set_canceller(Some(cancel));
     let mut db = Db::new(client);
+    db.set_endpoint(target.endpoint(direct));
     // Internal switch for the differential test: every statement waits for
     // its answer, the reference a pipelined run must be indistinguishable from.
     if std::env::var_os("VECTRA_DB_PIPELINE").is_some_and(|v| v == "off") {

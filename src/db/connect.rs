@@ -49,6 +49,15 @@ pub struct ConnectTarget {
     root_cert: Option<PathBuf>,
 }
 
+/// How this process reaches the server, as the connection string says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    pub unix_socket: bool,
+    pub port: u16,
+    /// Configured as `direct_connection`: straight to the server, never pooled.
+    pub direct: bool,
+}
+
 /// Knobs that do not belong to the connection string.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
@@ -168,6 +177,16 @@ impl ConnectTarget {
                 name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "::1"
             }
         })
+    }
+
+    /// The first host and port (the one a run reaches when it is up), for
+    /// telling a pooler from the server; `direct` as configured.
+    pub fn endpoint(&self, direct: bool) -> Endpoint {
+        Endpoint {
+            unix_socket: matches!(self.config.get_hosts().first(), Some(Host::Unix(_))),
+            port: self.config.get_ports().first().copied().unwrap_or(5432),
+            direct,
+        }
     }
 
     pub fn tls_mode(&self) -> TlsMode {

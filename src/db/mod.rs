@@ -34,7 +34,7 @@ use crate::sql::raw::to_positional;
 use crate::sql::{Sql, Value};
 use postgres::fallible_iterator::FallibleIterator;
 
-pub use connect::{ConnectOptions, ConnectTarget};
+pub use connect::{ConnectOptions, ConnectTarget, Endpoint};
 pub use error::DbError;
 pub use stream::Pending;
 
@@ -179,11 +179,26 @@ impl Session {
     fn end_level(&mut self, outer: &str, savepoint: &str) -> Result<(), DbError> {
         let text = match self.depth {
             0 => return Ok(()),
-            1 => outer.to_string(),
+            1 => {
+                self.close_named_statements();
+                outer.to_string()
+            }
             n => format!("{savepoint} vectra_sp_{}", n - 1),
         };
         self.depth -= 1;
         self.batch(&text)
+    }
+
+    /// No named prepared statement may outlive its transaction: through a
+    /// transaction pooler (PgBouncer before 1.21) the next transaction may run
+    /// on another server connection, where the name is unknown, and the
+    /// server connection this one leaves behind goes to another client, whose
+    /// own `s0` would collide. Dropping them queues their `Close` ahead of
+    /// the `COMMIT` / `ROLLBACK` about to be sent; the driver's type-lookup
+    /// statements go the same way.
+    fn close_named_statements(&mut self) {
+        self.statements.clear();
+        self.client.clear_type_cache();
     }
 
     /// True inside `BEGIN` … `COMMIT`.
@@ -355,7 +370,13 @@ impl Session {
         let insert = text
             .get(..12)
             .is_some_and(|head| head.eq_ignore_ascii_case("insert into "));
-        if bindings < CACHE_MIN_BINDINGS || !insert || text.contains(" returning ") {
+        // Outside a transaction a pooler may run the next statement on another
+        // server connection, which does not know this one.
+        if bindings < CACHE_MIN_BINDINGS
+            || !insert
+            || text.contains(" returning ")
+            || self.depth == 0
+        {
             return Ok(None);
         }
         if let Some(at) = self.statements.iter().position(|(t, _)| t == text) {
@@ -461,6 +482,8 @@ pub struct Db {
     /// A `COPY … FROM STDIN` still taking rows ([`Db::copy_rows`]); any other
     /// call finishes it first.
     copy: Option<stream::OpenCopy>,
+    /// How the connection reached the server (for the runner's lock).
+    endpoint: Option<Endpoint>,
 }
 
 impl Db {
@@ -499,6 +522,7 @@ impl Db {
             catching: 0,
             waited: std::time::Duration::ZERO,
             copy: None,
+            endpoint: None,
         }
     }
 
@@ -524,6 +548,14 @@ impl Db {
     /// A file's call ended (a memory error may skip a `leave`): no frame is open.
     pub fn leave_all_catching(&mut self) {
         self.catching = 0;
+    }
+
+    pub fn set_endpoint(&mut self, endpoint: Endpoint) {
+        self.endpoint = Some(endpoint);
+    }
+
+    pub fn endpoint(&self) -> Option<Endpoint> {
+        self.endpoint
     }
 
     /// Total time spent waiting for the server so far.

@@ -69,7 +69,8 @@ impl Ledger {
     /// Reads `(is_locked, rows)` in one round trip, creating the tables (or our
     /// column) first when missing. Called with the advisory lock held, so the
     /// check-then-create cannot race another vectra-db runner.
-    pub fn load(&self, db: &mut Db) -> Result<(bool, Vec<AppliedMigration>), DbError> {
+    /// Also says whether it created something.
+    pub fn load(&self, db: &mut Db) -> Result<(bool, Vec<AppliedMigration>, bool), DbError> {
         // Inside a transaction (a dry run) a failed read would abort it: try
         // the read under a savepoint so the tables can still be created.
         let guarded = db.in_transaction();
@@ -85,11 +86,12 @@ impl Ledger {
             }
         }
         match first {
-            Ok(found) => Ok(found),
+            Ok((locked, rows)) => Ok((locked, rows, false)),
             // 42P01: a table is missing; 42703: our checksum column is missing.
             Err(e) if e.is("42P01") || e.is("42703") => {
                 self.create(db)?;
-                self.read(db)
+                let (locked, rows) = self.read(db)?;
+                Ok((locked, rows, true))
             }
             Err(e) => Err(e),
         }

@@ -96,21 +96,57 @@ pub(crate) fn load_script(
     Ok((script, transactional))
 }
 
-/// Takes the run's advisory lock for `ledger_name`, telling `observer` when it
-/// has to wait.
-pub fn take_lock(
+/// Takes the run's lock inside the open transaction (see [`lock`]), telling
+/// `observer` when it has to wait. Call it before reading the ledger.
+pub fn lock_transaction(
     db: &crate::db::SharedDb,
     ledger_name: &str,
     timeout: Duration,
     observer: &mut dyn Observer,
 ) -> Result<(), RunnerError> {
     let key = lock::key(ledger_name);
-    let acquired = lock::acquire(&mut db.borrow_mut(), key, timeout, &mut |holder| {
-        observer.waiting_for_lock(holder.as_deref(), timeout)
-    })?;
+    let acquired =
+        lock::acquire_in_transaction(&mut db.borrow_mut(), key, timeout, &mut |holder| {
+            observer.waiting_for_lock(holder.as_deref(), timeout)
+        })?;
     if let lock::Acquired::AfterWaiting(waited) = acquired {
         observer.got_lock_after(waited);
     }
+    Ok(())
+}
+
+/// A run that spans several transactions (`why` says which file or flag made
+/// it so) must keep other runners out between them too: the lock is also
+/// held for the session, taken inside the first transaction, which already
+/// holds it. A pooled server connection would keep such a lock after the
+/// run, so a connection that looks pooled is refused, naming `direct_connection`.
+pub fn hold_across_transactions(
+    db: &crate::db::SharedDb,
+    ledger_name: &str,
+    environment: &str,
+    why: &str,
+) -> Result<(), RunnerError> {
+    let mut db = db.borrow_mut();
+    if let Some(endpoint) = db.endpoint().filter(|e| !e.direct) {
+        if let Some(reason) = lock::pooled(&mut db, endpoint)? {
+            return Err(RunnerError::Config(format!(
+                "{why}, so the run spans several transactions and needs a lock that lasts between them; \
+                 this connection looks like it goes through a pooler ({reason}), where such a lock would stay behind on a pooled server connection; nothing was run\n  \
+                 set `direct_connection` for environment `{environment}` in vectra-db.toml (a connection straight to the server, used by the verbs that change the database), \
+                 or put the statements in transactional migrations"
+            )));
+        }
+    }
+    lock::hold_for_session(&mut db, lock::key(ledger_name))?;
+    Ok(())
+}
+
+/// Ends what [`hold_across_transactions`] took.
+pub fn release_across_transactions(
+    db: &crate::db::SharedDb,
+    ledger_name: &str,
+) -> Result<(), RunnerError> {
+    lock::release_session(&mut db.borrow_mut(), lock::key(ledger_name))?;
     Ok(())
 }
 

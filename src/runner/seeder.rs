@@ -66,16 +66,38 @@ impl<'a> Seeder<'a> {
                 dry_run,
             });
         }
-        // Seeds change data the migrations' runner may be reading: same lock.
-        super::take_lock(
+        // Seeds change data the migrations' runner may be reading: the same
+        // lock, taken in the first transaction (see `runner::lock`).
+        let ledger_name = format!(
+            "{}.{}",
+            self.settings.ledger_schema, self.settings.ledger_table
+        );
+        self.db.borrow_mut().begin()?;
+        let result = super::lock_transaction(
             &self.db,
-            &format!(
-                "{}.{}",
-                self.settings.ledger_schema, self.settings.ledger_table
-            ),
+            &ledger_name,
             self.settings.lock_timeout,
             &mut *self.observer,
-        )?;
+        )
+        .and_then(|()| self.run_locked(chosen, &ledger_name, dry_run));
+        let mut db = self.db.borrow_mut();
+        let ended = match (&result, db.in_transaction()) {
+            (_, false) => Ok(()),
+            (Ok(_), true) if !dry_run => db.commit(),
+            _ => db.rollback(),
+        };
+        drop(db);
+        let outcome = result?;
+        ended?;
+        Ok(outcome)
+    }
+
+    fn run_locked(
+        &mut self,
+        chosen: Vec<SourceFile>,
+        ledger_name: &str,
+        dry_run: bool,
+    ) -> Result<SeedOutcome, RunnerError> {
         let env =
             ScriptEnv::new(self.settings.lua_path.clone()).with_limits(self.settings.lua_limits());
         let mut loaded = Vec::with_capacity(chosen.len());
@@ -98,11 +120,55 @@ impl<'a> Seeder<'a> {
         }
         self.observer.starting(Direction::Seed, loaded.len());
         let mut ran = Vec::with_capacity(loaded.len());
-        let mut committed = 0;
         let flags: Vec<bool> = loaded.iter().map(|(_, _, tx)| *tx).collect();
-        for (range, tx) in super::segments(&flags) {
+        let segments = super::segments(&flags);
+        // As for migrations: one transactional segment runs in the first
+        // transaction; several keep the lock for the session between them.
+        let spans = !dry_run && (segments.len() > 1 || flags.iter().any(|tx| !tx));
+        if spans {
+            let why = match loaded.iter().find(|(_, _, tx)| !tx) {
+                Some((file, _, _)) => format!(
+                    "`{}` runs outside a transaction (`config = {{ transaction = false }}`)",
+                    file.display
+                ),
+                None => "the seeds run in several transactions".to_string(),
+            };
+            super::hold_across_transactions(
+                &self.db,
+                ledger_name,
+                &self.settings.environment,
+                &why,
+            )?;
+            self.db.borrow_mut().commit()?;
+        }
+        let result = self.run_segments(&loaded, segments, dry_run, &mut ran);
+        if spans {
+            let released = super::release_across_transactions(&self.db, ledger_name);
+            result?;
+            released?;
+        } else {
+            result?;
+        }
+        Ok(SeedOutcome {
+            seeds: ran,
+            dry_run,
+        })
+    }
+
+    fn run_segments(
+        &mut self,
+        loaded: &[(SourceFile, crate::lua::Script, bool)],
+        segments: Vec<(std::ops::Range<usize>, bool)>,
+        dry_run: bool,
+        ran: &mut Vec<RanFile>,
+    ) -> Result<(), RunnerError> {
+        let mut committed = 0;
+        for (range, tx) in segments {
             let count = range.len();
-            if tx {
+            // The first transaction is still open for a single transactional
+            // segment (or a dry run, where each segment is a savepoint).
+            let open = tx && !dry_run && self.db.borrow().in_transaction();
+            if tx && !open {
                 self.db.borrow_mut().begin()?;
             }
             for (file, script, _) in &loaded[range] {
@@ -147,10 +213,7 @@ impl<'a> Seeder<'a> {
             }
             committed += count;
         }
-        Ok(SeedOutcome {
-            seeds: ran,
-            dry_run,
-        })
+        Ok(())
     }
 }
 

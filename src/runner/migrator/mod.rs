@@ -140,9 +140,9 @@ impl<'a> Migrator<'a> {
         &self.ledger
     }
 
-    /// Takes the advisory lock for this ledger (released when the connection closes).
-    pub fn lock(&mut self) -> Result<(), RunnerError> {
-        super::take_lock(
+    /// Takes the run's lock inside the open transaction (freed when it ends).
+    pub fn lock_transaction(&mut self) -> Result<(), RunnerError> {
+        super::lock_transaction(
             &self.db,
             &self.ledger.display_name(),
             self.settings.lock_timeout,
@@ -150,9 +150,32 @@ impl<'a> Migrator<'a> {
         )
     }
 
-    fn snapshot(&mut self, create: bool) -> Result<(bool, Snapshot), RunnerError> {
-        let (knex_locked, applied) = if create {
-            self.ledger.load(&mut self.db.borrow_mut())?
+    /// Opens the run's first transaction and takes the lock in it: the ledger
+    /// is read, and the batch planned, only with the lock held. On failure
+    /// nothing stays open.
+    fn begin_locked(&mut self) -> Result<(), RunnerError> {
+        self.db.borrow_mut().begin()?;
+        self.lock_transaction().inspect_err(|_| {
+            let _ = self.db.borrow_mut().rollback();
+        })
+    }
+
+    /// Reads the ledger and the files. `Ledger::Create` makes missing ledger
+    /// tables, and `Ledger::CreateAndCommit` commits them at once (as Knex
+    /// does, before its batch), so a failing first batch still leaves them.
+    fn snapshot(&mut self, ledger: LedgerUse) -> Result<(bool, Snapshot), RunnerError> {
+        let (knex_locked, applied) = if ledger != LedgerUse::ReadOnly {
+            let (locked, rows, created) = self.ledger.load(&mut self.db.borrow_mut())?;
+            if created && ledger == LedgerUse::CreateAndCommit {
+                self.db.borrow_mut().commit()?;
+                // Read again under the lock: another runner may have gone
+                // between the commit and taking it again.
+                self.begin_locked()?;
+                let (locked, rows, _) = self.ledger.load(&mut self.db.borrow_mut())?;
+                (locked, rows)
+            } else {
+                (locked, rows)
+            }
         } else {
             self.ledger.load_read_only(&mut self.db.borrow_mut())?
         };
@@ -233,7 +256,7 @@ impl<'a> Migrator<'a> {
 
     /// `migrate:list` / `migrate:status`: read only, no lock, creates nothing.
     pub fn status(&mut self) -> Result<Status, RunnerError> {
-        let (_, snap) = self.snapshot(false)?;
+        let (_, snap) = self.snapshot(LedgerUse::ReadOnly)?;
         Ok(self.classify(&snap, &HashSet::new())?.0)
     }
 
@@ -246,24 +269,28 @@ impl<'a> Migrator<'a> {
             .max())
     }
 
-    /// Runs one mutating verb: lock, plan, execute.
+    /// Runs one mutating verb: lock, plan, execute. Everything happens in
+    /// transactions that hold the lock (a dry run: in one transaction that is
+    /// rolled back at the end, each segment's own transaction a savepoint, so
+    /// not even the ledger tables it may have to create are written).
     pub fn run(
         &mut self,
         target: &Target,
         options: RunOptions,
     ) -> Result<BatchOutcome, RunnerError> {
-        self.lock()?;
-        if !options.dry_run {
-            return self.run_locked(target, options);
-        }
-        // A dry run writes nothing, not even the ledger tables it may have to
-        // create first: everything happens inside one transaction rolled back
-        // at the end (each segment's own transaction becomes a savepoint).
-        self.db.borrow_mut().begin()?;
+        self.begin_locked()?;
         let result = self.run_locked(target, options);
-        let rolled_back = self.db.borrow_mut().rollback();
+        // Whatever is still open: the first transaction when nothing ran in
+        // it (nothing to do, an error before the batch) or a dry run's.
+        let mut db = self.db.borrow_mut();
+        let ended = match (&result, db.in_transaction()) {
+            (_, false) => Ok(()),
+            (Ok(_), true) if !options.dry_run => db.commit(),
+            _ => db.rollback(),
+        };
+        drop(db);
         let outcome = result?;
-        rolled_back?;
+        ended?;
         Ok(outcome)
     }
 
@@ -272,7 +299,11 @@ impl<'a> Migrator<'a> {
         target: &Target,
         options: RunOptions,
     ) -> Result<BatchOutcome, RunnerError> {
-        let (knex_locked, snap) = self.snapshot(true)?;
+        let (knex_locked, snap) = self.snapshot(if options.dry_run {
+            LedgerUse::Create
+        } else {
+            LedgerUse::CreateAndCommit
+        })?;
         if knex_locked {
             return Err(RunnerError::KnexLocked(self.ledger.lock_table()));
         }
@@ -478,17 +509,66 @@ impl<'a> Migrator<'a> {
         }
         self.observer.starting(direction, loaded.len());
         let mut ran: Vec<RanFile> = Vec::with_capacity(loaded.len());
-        let mut committed = 0usize;
         let flags: Vec<bool> = loaded.iter().map(|(_, _, tx)| *tx).collect();
         let segments = if options.per_migration {
             super::one_per_file(&flags)
         } else {
             super::segments(&flags)
         };
+        // The first transaction (lock held, ledger read) carries the batch
+        // when it is one transactional segment. A run of several
+        // transactions keeps the lock for the session between them.
+        let spans = !dry_run && (segments.len() > 1 || segments.iter().any(|(_, tx)| !tx));
+        if spans {
+            let why = match loaded.iter().find(|(_, _, tx)| !tx) {
+                Some((step, _, _)) => format!(
+                    "`{}` runs outside a transaction (`config = {{ transaction = false }}`)",
+                    step.file.display
+                ),
+                None => "`--per-migration` runs each migration in its own transaction".to_string(),
+            };
+            super::hold_across_transactions(
+                &self.db,
+                &self.ledger.display_name(),
+                &self.settings.environment,
+                &why,
+            )?;
+            self.db.borrow_mut().commit()?;
+        }
+        let result = self.run_segments(direction, &loaded, segments, batch, options, &mut ran);
+        if spans {
+            let released =
+                super::release_across_transactions(&self.db, &self.ledger.display_name());
+            result?;
+            released?;
+        } else {
+            result?;
+        }
+        Ok(ran)
+    }
+
+    /// Runs the segments in order; on failure, says what was rolled back.
+    fn run_segments(
+        &mut self,
+        direction: Direction,
+        loaded: &[(Step, Script, bool)],
+        segments: Vec<(std::ops::Range<usize>, bool)>,
+        batch: i64,
+        options: RunOptions,
+        ran: &mut Vec<RanFile>,
+    ) -> Result<(), RunnerError> {
+        let dry_run = options.dry_run;
+        let mut committed = 0usize;
         for (range, transactional) in segments {
             let segment = &loaded[range];
-            let result =
-                self.run_segment(direction, segment, batch, transactional, dry_run, &mut ran);
+            let tx = match transactional {
+                false => SegmentTx::Outside,
+                // The run's first transaction, which holds the lock; later
+                // ones are covered by the session's hold on it.
+                true if self.db.borrow().in_transaction() && !dry_run => SegmentTx::Open,
+                true => SegmentTx::Begin,
+            };
+            let result = self.run_segment(direction, segment, batch, tx, dry_run, ran);
             if let Err(e) = result {
                 let rolled_back = if committed == 0 {
                     if transactional {
@@ -530,7 +610,7 @@ impl<'a> Migrator<'a> {
             }
             committed += segment.len();
         }
-        Ok(ran)
+        Ok(())
     }
 
     /// Loads every file in a fresh state and checks it has the `required`
@@ -568,13 +648,16 @@ impl<'a> Migrator<'a> {
         direction: Direction,
         segment: &[(Step, Script, bool)],
         batch: i64,
-        transactional: bool,
+        tx: SegmentTx,
         dry_run: bool,
         ran: &mut Vec<RanFile>,
     ) -> Result<(), SegmentError> {
+        let transactional = tx != SegmentTx::Outside;
         if transactional {
             let mut db = self.db.borrow_mut();
-            db.begin().map_err(|e| SegmentError::Runner(e.into()))?;
+            if tx == SegmentTx::Begin {
+                db.begin().map_err(|e| SegmentError::Runner(e.into()))?;
+            }
             match self.ledger.take_knex_lock(&mut db) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -664,6 +747,25 @@ impl<'a> Migrator<'a> {
             .and_then(|()| self.ledger.delete(&mut db, &removed))
             .map_err(|e| SegmentError::Runner(e.into()))
     }
+}
+
+/// The transaction a segment runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SegmentTx {
+    /// None: a `transaction = false` file.
+    Outside,
+    /// A new one (a savepoint in a dry run).
+    Begin,
+    /// The one already open.
+    Open,
+}
+
+/// What reading the ledger may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LedgerUse {
+    ReadOnly,
+    Create,
+    CreateAndCommit,
 }
 
 struct PlanStep {

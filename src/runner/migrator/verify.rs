@@ -8,10 +8,9 @@ impl<'a> Migrator<'a> {
     /// `migrate:verify`: for each pending migration, inside one transaction
     /// that is always rolled back, check that `down` undoes `up` (SPEC §8).
     pub fn verify(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
-        self.lock()?;
         // Everything, even creating a missing ledger, happens in one transaction
-        // that is rolled back: verify never writes.
-        self.db.borrow_mut().begin()?;
+        // that holds the lock and is rolled back: verify never writes.
+        self.begin_locked()?;
         let result = self.verify_locked(options);
         let rollback = self.db.borrow_mut().rollback();
         let verified = result?;
@@ -20,7 +19,7 @@ impl<'a> Migrator<'a> {
     }
 
     fn verify_locked(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
-        let (_, snap) = self.snapshot(true)?;
+        let (_, snap) = self.snapshot(LedgerUse::Create)?;
         let (status, _) = self.classify(&snap, &HashSet::new())?;
         let missing = status.names_in(AppliedState::Missing);
         if !missing.is_empty() && !options.ignore_missing {
