@@ -51,16 +51,13 @@ pub fn setup(
     }
     drop(admin);
     let db = connect_for_changes(settings, global, false)?;
-    let migrated = migrate(
-        settings,
-        db.clone(),
-        &Target::Latest,
-        RunFlags::default(),
-        reporter,
-    )?;
+    let migrated = migrate(settings, db, &Target::Latest, RunFlags::default(), reporter)?;
+    // A connection of its own, as `seed:run` would have: through a pooler,
+    // the driver's cached type lookups do not survive a transaction's end.
     let seeded = if Seeder::files(settings)?.is_empty() {
         None
     } else {
+        let db = connect_for_changes(settings, global, false)?;
         Some(seed(settings, db, &[], false, reporter)?.json)
     };
     Ok(Done::ok(json!({

@@ -58,6 +58,37 @@ pub struct Endpoint {
     pub direct: bool,
 }
 
+/// Why a connection looks like it goes through a pooler or proxy rather than
+/// straight to the server, or `None` when it looks direct: the server
+/// listens on another port than the one we connected to, or sees its client
+/// arrive over TCP where we used a Unix socket (or the other way round).
+/// A pooler on the server's own port, reached the same way, is not seen:
+/// `direct_connection` is the sure way (docs/deploying-to-production.md).
+pub(crate) fn looks_pooled(
+    endpoint: Endpoint,
+    server_port: &str,
+    client_on_socket: bool,
+) -> Option<String> {
+    if server_port != endpoint.port.to_string() {
+        return Some(format!(
+            "connected to port {}, but the server listens on port {server_port}",
+            endpoint.port
+        ));
+    }
+    match (endpoint.unix_socket, client_on_socket) {
+        (true, false) => {
+            Some("connected through a Unix socket, but the server sees a TCP client".to_string())
+        }
+        (false, true) => {
+            Some("connected over TCP, but the server sees a Unix-socket client".to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The server's side of [`looks_pooled`], in one query.
+pub(crate) const POOLED_QUERY: &str = "select current_setting('port'), (select client_addr is null from pg_stat_activity where pid = pg_backend_pid())";
+
 /// Knobs that do not belong to the connection string.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
@@ -419,6 +450,26 @@ fn os_user() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_proxy_shows_in_the_port_or_the_way_the_server_sees_its_client() {
+        let tcp = |port| Endpoint {
+            unix_socket: false,
+            port,
+            direct: false,
+        };
+        let socket = Endpoint {
+            unix_socket: true,
+            port: 5432,
+            direct: false,
+        };
+        assert_eq!(looks_pooled(tcp(5432), "5432", false), None);
+        assert_eq!(looks_pooled(socket, "5432", true), None);
+        assert!(looks_pooled(tcp(6432), "5432", false)
+            .is_some_and(|why| why.contains("port 6432") && why.contains("port 5432")));
+        assert!(looks_pooled(tcp(5432), "5432", true).is_some());
+        assert!(looks_pooled(socket, "5432", false).is_some());
+    }
 
     #[test]
     fn a_malformed_connection_string_names_the_wrong_part() {

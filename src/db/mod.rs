@@ -101,7 +101,13 @@ pub struct Session {
     statements: Vec<(String, postgres::Statement)>,
     /// The first error of a statement sent ahead; reported by the next call.
     deferred_error: Option<DbError>,
+    /// The connection looks pooled ([`Db::looks_pooled`]): every transaction
+    /// ends by deallocating all named statements on its server connection.
+    pooled: bool,
 }
+
+/// The savepoint opened right after `BEGIN` on a pooled connection.
+const POOL_GUARD: &str = "vectra_pool_guard";
 
 /// The most values one statement can carry (the protocol counts them in 16 bits).
 const MAX_BINDINGS: usize = 65_535;
@@ -123,6 +129,7 @@ impl Session {
             log: None,
             statements: Vec::new(),
             deferred_error: None,
+            pooled: false,
         }
     }
 
@@ -156,6 +163,8 @@ impl Session {
     /// Opens a transaction, or a savepoint inside the current one.
     pub fn begin(&mut self) -> Result<(), DbError> {
         let text = match self.depth {
+            // The guard lets a failed transaction still deallocate (below).
+            0 if self.pooled => format!("BEGIN; SAVEPOINT {POOL_GUARD}"),
             0 => "BEGIN".to_string(),
             n => format!("SAVEPOINT vectra_sp_{n}"),
         };
@@ -179,6 +188,18 @@ impl Session {
     fn end_level(&mut self, outer: &str, savepoint: &str) -> Result<(), DbError> {
         let text = match self.depth {
             0 => return Ok(()),
+            // Through a pooler, the driver's own type-lookup statements
+            // (which it never closes) must not stay behind either: all go.
+            // An aborted transaction first returns to the guard savepoint,
+            // where `DEALLOCATE` may run.
+            1 if self.pooled && outer == "ROLLBACK" => {
+                self.close_named_statements();
+                format!("ROLLBACK TO SAVEPOINT {POOL_GUARD}; DEALLOCATE ALL; ROLLBACK")
+            }
+            1 if self.pooled => {
+                self.close_named_statements();
+                format!("DEALLOCATE ALL; {outer}")
+            }
             1 => {
                 self.close_named_statements();
                 outer.to_string()
@@ -484,6 +505,8 @@ pub struct Db {
     copy: Option<stream::OpenCopy>,
     /// How the connection reached the server (for the runner's lock).
     endpoint: Option<Endpoint>,
+    /// [`Db::looks_pooled`], asked once.
+    pooled: Option<Option<String>>,
 }
 
 impl Db {
@@ -523,6 +546,7 @@ impl Db {
             waited: std::time::Duration::ZERO,
             copy: None,
             endpoint: None,
+            pooled: None,
         }
     }
 
@@ -554,8 +578,30 @@ impl Db {
         self.endpoint = Some(endpoint);
     }
 
-    pub fn endpoint(&self) -> Option<Endpoint> {
-        self.endpoint
+    /// Why the connection looks like it goes through a pooler (see
+    /// [`connect::looks_pooled`]), or `None`: asked of the server once, and
+    /// never for `direct_connection` or a connection made without an endpoint.
+    pub fn looks_pooled(&mut self) -> Result<Option<String>, DbError> {
+        if let Some(known) = &self.pooled {
+            return Ok(known.clone());
+        }
+        let verdict = match self.endpoint.filter(|e| !e.direct) {
+            None => None,
+            Some(endpoint) => {
+                let rows = self.simple_rows(connect::POOLED_QUERY)?;
+                let row = rows.first();
+                let server_port = row.and_then(|r| r[0].as_deref()).unwrap_or_default();
+                let client_on_socket = row.and_then(|r| r[1].as_deref()) == Some("t");
+                connect::looks_pooled(endpoint, server_port, client_on_socket)
+            }
+        };
+        let pooled = verdict.is_some();
+        self.call(true, move |s| {
+            s.pooled = pooled;
+            Ok(())
+        })?;
+        self.pooled = Some(verdict.clone());
+        Ok(verdict)
     }
 
     /// Total time spent waiting for the server so far.
@@ -720,6 +766,9 @@ impl Db {
 
     /// Opens a transaction, or a savepoint inside the current one.
     pub fn begin(&mut self) -> Result<(), DbError> {
+        if self.depth == 0 && self.pooled.is_none() {
+            self.looks_pooled()?;
+        }
         self.call(true, |s| s.begin())?;
         self.depth += 1;
         Ok(())

@@ -8,13 +8,13 @@
 //! keep it. Waiting is bounded by `lock_timeout`, and the waiting runner says
 //! so. A run that spans several transactions (a `transaction = false` file,
 //! `--per-migration`) also holds the session-level lock between them, which
-//! only a direct connection can carry (see [`pooled`]).
+//! only a direct connection can carry (see [`Db::looks_pooled`]).
 
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, DbError, Endpoint};
+use crate::db::{Db, DbError};
 use crate::sql::quote_literal;
 
 /// The lock key for one ledger: stable across processes and versions.
@@ -105,63 +105,4 @@ fn holder_pid(db: &mut Db, key: i64) -> Option<String> {
         ))
         .ok()?;
     rows.first().and_then(|r| r[0].clone())
-}
-
-/// Why the connection looks like it goes through a pooler or proxy rather
-/// than straight to the server, or `None` when it looks direct: the server
-/// listens on another port than the one we connected to, or sees its client
-/// arrive over TCP where we used a Unix socket (or the other way round).
-/// A pooler on the server's own port, reached the same way, is not seen:
-/// `direct_connection` is the sure way (docs/deploying-to-production.md).
-pub fn pooled(db: &mut Db, endpoint: Endpoint) -> Result<Option<String>, DbError> {
-    let rows = db.simple_rows(
-        "select current_setting('port'), (select client_addr is null from pg_stat_activity where pid = pg_backend_pid())",
-    )?;
-    let row = rows.first();
-    let server_port = row.and_then(|r| r[0].as_deref()).unwrap_or_default();
-    let client_on_socket = row.and_then(|r| r[1].as_deref()) == Some("t");
-    Ok(looks_pooled(endpoint, server_port, client_on_socket))
-}
-
-fn looks_pooled(endpoint: Endpoint, server_port: &str, client_on_socket: bool) -> Option<String> {
-    if server_port != endpoint.port.to_string() {
-        return Some(format!(
-            "connected to port {}, but the server listens on port {server_port}",
-            endpoint.port
-        ));
-    }
-    match (endpoint.unix_socket, client_on_socket) {
-        (true, false) => {
-            Some("connected through a Unix socket, but the server sees a TCP client".to_string())
-        }
-        (false, true) => {
-            Some("connected over TCP, but the server sees a Unix-socket client".to_string())
-        }
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{looks_pooled, Endpoint};
-
-    #[test]
-    fn a_proxy_shows_in_the_port_or_the_way_the_server_sees_its_client() {
-        let tcp = |port| Endpoint {
-            unix_socket: false,
-            port,
-            direct: false,
-        };
-        assert_eq!(looks_pooled(tcp(5432), "5432", false), None);
-        let socket = Endpoint {
-            unix_socket: true,
-            port: 5432,
-            direct: false,
-        };
-        assert_eq!(looks_pooled(socket, "5432", true), None);
-        assert!(looks_pooled(tcp(6432), "5432", false)
-            .is_some_and(|why| why.contains("port 6432") && why.contains("port 5432")));
-        assert!(looks_pooled(tcp(5432), "5432", true).is_some());
-        assert!(looks_pooled(socket, "5432", false).is_some());
-    }
 }

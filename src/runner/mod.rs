@@ -127,8 +127,8 @@ pub fn hold_across_transactions(
     why: &str,
 ) -> Result<(), RunnerError> {
     let mut db = db.borrow_mut();
-    if let Some(endpoint) = db.endpoint().filter(|e| !e.direct) {
-        if let Some(reason) = lock::pooled(&mut db, endpoint)? {
+    {
+        if let Some(reason) = db.looks_pooled()? {
             return Err(RunnerError::Config(format!(
                 "{why}, so the run spans several transactions and needs a lock that lasts between them; \
                  this connection looks like it goes through a pooler ({reason}), where such a lock would stay behind on a pooled server connection; nothing was run\n  \
