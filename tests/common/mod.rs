@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod npm;
+pub mod pgbouncer;
 pub mod project;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
