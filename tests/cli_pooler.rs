@@ -331,3 +331,55 @@ fn a_seed_of_parameterised_inserts_runs_twice_in_a_row_through_pgbouncer() {
     assert_eq!(db.strings("select count(*) from events"), vec!["100"]);
     nothing_left_behind(&db);
 }
+
+/// A run that spans several transactions (a `transaction = false` migration)
+/// needs a lock that lasts between them, which a transaction pooler cannot
+/// hold: through PgBouncer it is refused before anything runs, naming
+/// `direct_connection`; with `direct_connection` set it runs there, and no
+/// advisory lock stays behind.
+#[test]
+fn a_run_outside_a_transaction_is_refused_through_pgbouncer_and_runs_on_direct_connection() {
+    let db = TestDb::new("pool_direct");
+    let bouncer = PgBouncer::start(&db, 2);
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a");
+    p.migration(
+        "002_index",
+        "return {\n  config = { transaction = false },\n  up = function(knex) knex.schema:raw(\"create index concurrently a_id on a (id)\") end,\n  down = function(knex) knex.schema:raw(\"drop index a_id\") end,\n}\n",
+    );
+    let pooled = bouncer.url(&db);
+    p.config(&format!(
+        "[environments.development]\nconnection = \"{pooled}\"\n"
+    ));
+    let refused = p.run(&["migrate:latest"]);
+    refused.code(2).says(&[
+        "migrations/002_index.lua",
+        "outside a transaction",
+        "looks like it goes through a pooler",
+        "direct_connection",
+        "nothing was run",
+    ]);
+    assert!(!db.table_exists("a"), "{refused}");
+    // --per-migration of more than one migration spans transactions too.
+    p.remove("migrations/002_index.lua");
+    p.table_migration("003_b", "b");
+    p.run(&["migrate:latest", "--per-migration"])
+        .code(2)
+        .says(&["--per-migration", "direct_connection"]);
+    assert_eq!(db.ledger_count(), 0);
+    p.migration(
+        "002_index",
+        "return {\n  config = { transaction = false },\n  up = function(knex) knex.schema:raw(\"create index concurrently a_id on a (id)\") end,\n  down = function(knex) knex.schema:raw(\"drop index a_id\") end,\n}\n",
+    );
+    p.config(&format!(
+        "[environments.development]\nconnection = \"{pooled}\"\ndirect_connection = \"{}\"\n",
+        db.url
+    ));
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["Batch 1 run: 3 migrations"]);
+    assert_eq!(db.ledger_count(), 3);
+    // Read-only verbs still go through the pooler.
+    p.run(&["migrate:list"]).ok();
+    assert_eq!(db.advisory_locks(), 0);
+}
