@@ -249,3 +249,42 @@ fn runs_of_one_or_several_transactions_leave_no_advisory_lock() {
     assert_eq!(db.advisory_locks(), 0);
     assert_eq!(db.ledger_count(), 0);
 }
+
+// Issue 10: an interrupted `CREATE INDEX CONCURRENTLY` leaves an INVALID
+// index, and the rerun fails on "already exists": the error names the
+// index and the `DROP INDEX` that clears it. (A unique build over
+// duplicate rows fails the same way an interrupted one does.)
+#[test]
+fn a_rerun_over_an_invalid_index_names_it_and_the_drop_that_clears_it() {
+    let db = TestDb::new("invalid_index");
+    let p = Project::new(&db);
+    p.migration(
+        "001_t",
+        "return {\n  up = function(knex) knex.schema:raw(\"create table t (x int); insert into t values (1), (1)\") end,\n}\n",
+    );
+    p.migration(
+        "002_unique",
+        "return {\n  config = { transaction = false },\n  up = function(knex) knex.schema:raw(\"create unique index concurrently t_x on t (x)\") end,\n}\n",
+    );
+    p.run(&["migrate:latest"])
+        .code(1)
+        .says(&["migrations/002_unique.lua", "could not create unique index"]);
+    assert_eq!(
+        db.strings("select indisvalid::text from pg_index where indexrelid = 't_x'::regclass"),
+        ["false"]
+    );
+    db.client()
+        .batch_execute("delete from t where ctid <> (select min(ctid) from t)")
+        .expect("remove the duplicate");
+    p.run(&["migrate:latest"]).code(1).says(&[
+        "migrations/002_unique.lua:3",
+        "relation \"t_x\" already exists",
+        "index \"public\".\"t_x\" exists but is INVALID",
+        "DROP INDEX CONCURRENTLY \"public\".\"t_x\";",
+    ]);
+    db.client()
+        .batch_execute("drop index concurrently t_x")
+        .expect("drop it as told");
+    p.run(&["migrate:latest"]).ok();
+    assert_eq!(db.ledger_count(), 2);
+}

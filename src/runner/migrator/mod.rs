@@ -1,5 +1,6 @@
 //! Plans and runs migration batches against the ledger.
 
+mod hints;
 mod verify;
 
 use std::collections::{HashMap, HashSet};
@@ -606,7 +607,9 @@ impl<'a> Migrator<'a> {
                         what: format!("{at}{rolled_back}"),
                     });
                 }
-                return Err(too_many_locks(error, options.per_migration));
+                let mut error = hints::too_many_locks(error, options.per_migration);
+                hints::invalid_index(&mut error, &self.db);
+                return Err(error);
             }
             committed += segment.len();
         }
@@ -784,29 +787,6 @@ struct Step {
 enum SegmentError {
     Script(SourceFile, crate::lua::ScriptError),
     Runner(RunnerError),
-}
-
-/// PostgreSQL's `out of shared memory` (SQLSTATE 53200, hint about
-/// `max_locks_per_transaction`): one transaction holds a lock per table,
-/// index and sequence it touched, and a big batch runs out of them.
-fn too_many_locks(error: RunnerError, per_migration: bool) -> RunnerError {
-    let db = match &error {
-        RunnerError::Script { error, .. } => error.db.as_deref(),
-        RunnerError::Db(db) => Some(&**db),
-        _ => None,
-    };
-    if !db.is_some_and(|d| d.is("53200")) {
-        return error;
-    }
-    let advice = if per_migration {
-        "PostgreSQL ran out of lock slots (`max_locks_per_transaction`) even for one migration: raise `max_locks_per_transaction` on the server (a restart is needed), or split this migration"
-    } else {
-        "the batch takes more locks than one transaction can hold (every table, index and sequence a migration touches stays locked until the batch commits; PostgreSQL's `max_locks_per_transaction` bounds them): run it again with `--per-migration` (each migration in its own transaction, as Knex does), or raise `max_locks_per_transaction` on the server"
-    };
-    RunnerError::Advised {
-        error: Box::new(error),
-        advice: advice.to_string(),
-    }
 }
 
 fn not_found(name: &str) -> RunnerError {
