@@ -30,6 +30,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use postgres::types::{Kind, ToSql, Type};
 use postgres::{Client, SimpleQueryMessage};
 
+use crate::sql::quote_literal;
 use crate::sql::raw::to_positional;
 use crate::sql::{Sql, Value};
 use postgres::fallible_iterator::FallibleIterator;
@@ -101,6 +102,8 @@ pub struct Session {
     statements: Vec<(String, postgres::Statement)>,
     /// The first error of a statement sent ahead; reported by the next call.
     deferred_error: Option<DbError>,
+    /// `; SET LOCAL …` sent with every outermost `BEGIN` ([`Db::set_transaction_settings`]).
+    preamble: String,
 }
 
 /// The most values one statement can carry (the protocol counts them in 16 bits).
@@ -123,6 +126,7 @@ impl Session {
             log: None,
             statements: Vec::new(),
             deferred_error: None,
+            preamble: String::new(),
         }
     }
 
@@ -156,7 +160,7 @@ impl Session {
     /// Opens a transaction, or a savepoint inside the current one.
     pub fn begin(&mut self) -> Result<(), DbError> {
         let text = match self.depth {
-            0 => "BEGIN".to_string(),
+            0 => format!("BEGIN{}", self.preamble),
             n => format!("SAVEPOINT vectra_sp_{n}"),
         };
         self.batch(&text)?;
@@ -461,6 +465,8 @@ pub struct Db {
     /// A `COPY … FROM STDIN` still taking rows ([`Db::copy_rows`]); any other
     /// call finishes it first.
     copy: Option<stream::OpenCopy>,
+    /// The settings every transaction starts with (a copy of the session's).
+    transaction_settings: Vec<(String, String)>,
 }
 
 impl Db {
@@ -499,7 +505,26 @@ impl Db {
             catching: 0,
             waited: std::time::Duration::ZERO,
             copy: None,
+            transaction_settings: Vec::new(),
         }
+    }
+
+    /// Settings (name, value) sent as `SET LOCAL` with every outermost `BEGIN`
+    /// (one round trip): nothing stays on the connection after the transaction.
+    pub fn set_transaction_settings(&mut self, settings: Vec<(String, String)>) {
+        let preamble: String = settings
+            .iter()
+            .map(|(name, value)| format!("; SET LOCAL {name} = {}", quote_literal(value)))
+            .collect();
+        self.transaction_settings = settings;
+        // Only the next `BEGIN` reads it; statements still queued are unaffected.
+        self.wait_idle();
+        lock(&self.session).preamble = preamble;
+    }
+
+    /// What [`Db::set_transaction_settings`] last set.
+    pub fn transaction_settings(&self) -> &[(String, String)] {
+        &self.transaction_settings
     }
 
     /// With `false`, no statement is sent ahead: each waits for its answer.
@@ -752,6 +777,19 @@ impl Db {
     /// Runs a simple (text protocol, no values) query and returns its rows as text.
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         self.call(true, |s| s.simple_rows(text))
+    }
+
+    /// [`Db::simple_rows`] for the tool's own diagnostics, which `-v` does not print.
+    pub fn simple_rows_unlogged(
+        &mut self,
+        text: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        self.call(true, |s| {
+            let log = s.log.take();
+            let rows = s.simple_rows(text);
+            s.log = log;
+            rows
+        })
     }
 }
 
