@@ -87,20 +87,26 @@ fn with_lock_retries_the_batch_runs_again_once_the_blocker_ends() {
             .expect("end the holder's transaction");
     });
 
-    let out = p.run(&["migrate:latest", "--lock-retries", "10"]);
+    let out = p.run(&["--json", "migrate:latest", "--lock-retries", "10"]);
     ends.join().expect("holder thread");
-    out.ok().says(&[
+    out.ok();
+    // The retries are printed on stderr; stdout stays one JSON document.
+    for line in [
         "lock timeout in `migrations/002_alter_t.lua:4`",
         &format!("(blocked by pid {pid})"),
         "retrying (attempt 2 of 11) in 1 s",
-        "Batch 1 run: 2 migrations",
-    ]);
+    ] {
+        assert!(out.stderr.contains(line), "stderr lacks {line:?}; {out}");
+    }
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["summary"], "Batch 1 run: 2 migrations");
+    assert!(doc["attempts"].as_u64().is_some_and(|n| n >= 2), "{doc}");
     assert_eq!(db.ledger_count(), 2);
     assert!(db.table_exists("a") && column_exists(&db, "t", "x"));
 }
 
 #[test]
-fn the_last_failed_retry_says_how_many_attempts_were_made_and_json_stays_one_document() {
+fn the_last_failed_retry_says_how_many_attempts_were_made() {
     let db = TestDb::new("to_gave_up");
     db.client()
         .batch_execute("create table t (id integer)")
@@ -109,16 +115,22 @@ fn the_last_failed_retry_says_how_many_attempts_were_made_and_json_stays_one_doc
     p.migration("002_alter_t", ALTER_T);
     let (holder, pid) = hold_lock(&db, "t", "access share");
 
-    let out = p.run(&["--json", "migrate:latest", "--lock-retries", "1"]);
+    let out = p.run(&["migrate:latest", "--lock-retries", "1"]);
     out.code(1).says(&[
         "retrying (attempt 2 of 2) in 1 s",
         "gave up after 2 attempts (`--lock-retries 1`)",
+        &format!("pid {pid} "),
+        "nothing of it was applied",
     ]);
+    assert_eq!(db.ledger_count(), 0);
+
+    let out = p.run(&["--json", "migrate:latest", "--lock-retries", "1"]);
+    out.code(1);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
     assert_eq!(doc["ok"], false);
     let error = doc["error"].as_str().unwrap_or_default();
+    assert!(error.contains("gave up after 2 attempts"), "{error}");
     assert!(error.contains(&format!("pid {pid} ")), "{error}");
-    assert_eq!(db.ledger_count(), 0);
     drop(holder);
 }
 
@@ -252,4 +264,31 @@ fn a_bad_timeout_in_config_is_an_error_naming_the_file() {
     ]);
     assert_eq!(db.ledger_count(), 0);
     assert!(!db.table_exists("a"));
+}
+
+#[test]
+fn seed_run_retries_after_a_lock_timeout_too() {
+    let db = TestDb::new("to_seed_retry");
+    db.client()
+        .batch_execute("create table t (id integer)")
+        .unwrap();
+    let p = Project::new(&db);
+    p.file(
+        "seeds/01_t.lua",
+        "return {\n  config = { lockTimeout = 1000 },\n  seed = function(knex)\n    knex(\"t\"):insert({ id = 1 }):run()\n  end,\n}\n",
+    );
+    let (mut holder, pid) = hold_lock(&db, "t", "exclusive");
+    let ends = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        holder.batch_execute("commit").expect("end the holder's transaction");
+    });
+    let out = p.run(&["seed:run", "--lock-retries", "5"]);
+    ends.join().expect("holder thread");
+    out.ok().says(&[
+        "lock timeout in `seeds/01_t.lua:4`",
+        &format!("(blocked by pid {pid})"),
+        "retrying (attempt 2 of 6)",
+        "Ran 1 seed file",
+    ]);
+    assert_eq!(db.strings("select count(*) from t"), vec!["1"]);
 }
