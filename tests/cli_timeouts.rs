@@ -131,6 +131,9 @@ fn the_last_failed_retry_says_how_many_attempts_were_made() {
     let error = doc["error"].as_str().unwrap_or_default();
     assert!(error.contains("gave up after 2 attempts"), "{error}");
     assert!(error.contains(&format!("pid {pid} ")), "{error}");
+    assert_eq!(doc["blockers"][0]["pid"].to_string(), pid, "{doc}");
+    assert_eq!(doc["blockers"][0]["application"], "lock_holder_app");
+    assert_eq!(doc["blockers"][0]["locks"], "AccessShareLock on t");
     drop(holder);
 }
 
@@ -280,7 +283,9 @@ fn seed_run_retries_after_a_lock_timeout_too() {
     let (mut holder, pid) = hold_lock(&db, "t", "exclusive");
     let ends = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(2));
-        holder.batch_execute("commit").expect("end the holder's transaction");
+        holder
+            .batch_execute("commit")
+            .expect("end the holder's transaction");
     });
     let out = p.run(&["seed:run", "--lock-retries", "5"]);
     ends.join().expect("holder thread");

@@ -190,12 +190,18 @@ pub fn execute(global: &Global, command: &Command, cwd: &Path) -> u8 {
             let message = e.to_string();
             output::error(&message);
             if global.json {
-                output::json(&json!({
+                let mut doc = json!({
                     "command": command.name(),
                     "ok": false,
                     "exit_code": e.exit_code(),
                     "error": message,
-                }));
+                });
+                if let (Some(blockers), Some(obj)) =
+                    (timeouts::blockers_of(&e), doc.as_object_mut())
+                {
+                    obj.insert("blockers".into(), json!(blockers));
+                }
+                output::json(&doc);
             }
             e.exit_code()
         }

@@ -382,6 +382,15 @@ pub fn explain(db: &SharedDb, error: RunnerError) -> RunnerError {
     }
 }
 
+/// The sessions named by a statement's lock timeout (for `--json`).
+pub fn blockers_of(error: &RunnerError) -> Option<&[Blocker]> {
+    match error {
+        RunnerError::StatementLockTimeout { blockers, .. } => Some(blockers),
+        RunnerError::Advised { error, .. } => blockers_of(error),
+        _ => None,
+    }
+}
+
 /// One line on why a run is retried: where it waited, and for whom.
 pub fn retry_reason(error: &RunnerError) -> String {
     match error {
