@@ -321,6 +321,7 @@ pub fn blockers(db: &mut Db, sql: &str) -> Result<Vec<Blocker>, DbError> {
          from pg_locks l join rels r on l.relation = r.oid \
            join pg_stat_activity a on a.pid = l.pid \
          where l.pid <> pg_backend_pid() \
+           and l.database = (select oid from pg_database where datname = current_database()) \
          group by a.pid, a.application_name, a.state, a.xact_start, a.query_start, a.query \
          order by bool_or(l.granted) desc, a.xact_start nulls last",
         list.join(", ")
