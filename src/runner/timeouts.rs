@@ -94,8 +94,6 @@ fn enter(db: &SharedDb, script: &Script) -> Result<Option<Undo>, DbError> {
         // Already checked when the file was loaded.
         return Ok(None);
     };
-    let mut db = db.borrow_mut();
-    let run: Vec<(String, String)> = db.transaction_settings().to_vec();
     let own: Vec<(&str, String)> = [
         ("lock_timeout", config.lock_timeout),
         ("statement_timeout", config.statement_timeout),
@@ -103,6 +101,12 @@ fn enter(db: &SharedDb, script: &Script) -> Result<Option<Undo>, DbError> {
     .into_iter()
     .filter_map(|(name, d)| d.map(|d| (name, millis(d))))
     .collect();
+    let mut db = db.borrow_mut();
+    if own.is_empty() && (db.in_transaction() || db.transaction_settings().is_empty()) {
+        // The usual file: nothing to send.
+        return Ok(None);
+    }
+    let run: Vec<(String, String)> = db.transaction_settings().to_vec();
     if db.in_transaction() {
         // Only what differs from the run's values.
         let changed: Vec<&(&str, String)> = own
