@@ -131,6 +131,10 @@ pub enum Verb {
         /// Run in a transaction that is rolled back, printing every statement.
         #[arg(long)]
         dry_run: bool,
+        /// After a lock timeout, run the seeds again, up to N more times, with
+        /// a doubling wait in between (1 s, 2 s, … at most 30 s).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        lock_retries: u32,
     },
     /// Check migrations and seeds without running them: literal table or column
     /// names (use `lua/constants.lua`), a leading purpose comment, a `down`.
@@ -192,6 +196,12 @@ pub struct RunFlags {
     /// batches too large for one transaction's locks.
     #[arg(long)]
     pub per_migration: bool,
+    /// After a lock timeout (a statement waited longer than its `lockTimeout` /
+    /// `statement_lock_timeout`, or the run waited longer than `lock_timeout`
+    /// for another runner), run the whole batch again, up to N more times,
+    /// waiting 1 s, 2 s, 4 s … (at most 30 s) in between; each retry is printed.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub lock_retries: u32,
 }
 
 #[derive(Debug, clap::Args, Clone, Copy)]
@@ -221,6 +231,7 @@ impl Cli {
             ignore_missing: f.ignore_missing,
             per_migration: f.per_migration,
             allow_drift: false,
+            lock_retries: f.lock_retries,
         };
         let undo = |f: RunFlags, d: DriftFlag| crate::commands::RunFlags {
             allow_drift: d.allow_drift,
@@ -251,7 +262,15 @@ impl Cli {
                 stub,
                 timestamp: timestamp_filename_prefix,
             },
-            Verb::SeedRun { specific, dry_run } => Command::SeedRun { specific, dry_run },
+            Verb::SeedRun {
+                specific,
+                dry_run,
+                lock_retries,
+            } => Command::SeedRun {
+                specific,
+                dry_run,
+                lock_retries,
+            },
             Verb::Lint => Command::Lint,
             Verb::Port {
                 paths,

@@ -52,6 +52,7 @@ struct EnvironmentKeys {
     ledger_schema: Option<String>,
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
+    statement_lock_timeout: Option<String>,
     lua_time_limit: Option<String>,
     lua_memory_limit: Option<String>,
     protected: Option<bool>,
@@ -70,6 +71,9 @@ impl EnvironmentKeys {
             ledger_schema: self.ledger_schema.or(defaults.ledger_schema),
             lock_timeout: self.lock_timeout.or(defaults.lock_timeout),
             statement_timeout: self.statement_timeout.or(defaults.statement_timeout),
+            statement_lock_timeout: self
+                .statement_lock_timeout
+                .or(defaults.statement_lock_timeout),
             lua_time_limit: self.lua_time_limit.or(defaults.lua_time_limit),
             lua_memory_limit: self.lua_memory_limit.or(defaults.lua_memory_limit),
             protected: self.protected.or(defaults.protected),
@@ -118,6 +122,10 @@ pub struct Settings {
     pub ledger_schema: String,
     pub lock_timeout: Duration,
     pub statement_timeout: Duration,
+    /// PostgreSQL's `lock_timeout` for each statement of a migration or seed
+    /// (0 = the server's own setting); `lock_timeout` is the wait for the
+    /// run's lock, not this.
+    pub statement_lock_timeout: Duration,
     /// Lua time per `up` / `down` / `seed` call, server time excluded (0 = none).
     pub lua_time_limit: Duration,
     /// Bytes one file's Lua state may allocate (0 = none).
@@ -287,6 +295,11 @@ impl Settings {
             &expand_key("statement_timeout", keys.statement_timeout)?.unwrap_or_else(|| "0".into()),
         )
         .map_err(|e| ConfigError(format!("{where_}: `statement_timeout`: {e}")))?;
+        let statement_lock_timeout = parse_duration(
+            &expand_key("statement_lock_timeout", keys.statement_lock_timeout)?
+                .unwrap_or_else(|| "0".into()),
+        )
+        .map_err(|e| ConfigError(format!("{where_}: `statement_lock_timeout`: {e}")))?;
         let lua_time_limit = parse_duration(
             &expand_key("lua_time_limit", keys.lua_time_limit)?
                 .unwrap_or_else(|| DEFAULT_LUA_TIME_LIMIT.into()),
@@ -312,6 +325,7 @@ impl Settings {
             ledger_schema,
             lock_timeout,
             statement_timeout,
+            statement_lock_timeout,
             lua_time_limit,
             lua_memory_limit,
             protected: keys.protected.unwrap_or(false),

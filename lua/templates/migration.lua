@@ -25,4 +25,7 @@ return {
   -- Only for statements PostgreSQL refuses inside a transaction
   -- (e.g. CREATE INDEX CONCURRENTLY); such a migration cannot be dry-run.
   -- config = { transaction = false },
+  -- How long each statement may wait for a lock / run (default: the
+  -- environment's `statement_lock_timeout` / `statement_timeout`):
+  -- config = { lockTimeout = "5s", statementTimeout = "10min" },
 }

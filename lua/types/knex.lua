@@ -1207,8 +1207,27 @@ function QueryBuilder:whereNotColumn(first, operatorOrSecond, second) end
 ---@return QueryBuilder
 function QueryBuilder:whereNotJsonObject(column, value) end
 
----Accepted for ported code; bound a statement with `SET LOCAL statement_timeout` instead.
+---Accepted for ported code; bound the file's statements with `config = { statementTimeout = "5s" }` instead.
 ---@return RawQuery
 function RawQuery:timeout(ms) end
+
+---What a migration or seed file may set besides its functions: `config = { … }`.
+---Durations are strings as in vectra-db.toml (`"5s"`, `"500ms"`, `"2m"`, `"10min"`;
+---a bare number in a string is seconds) or Lua numbers of milliseconds.
+---@class knex.FileConfig
+---@field transaction? boolean `false`: run outside the batch transaction (e.g. `CREATE INDEX CONCURRENTLY`); such a file cannot be dry-run.
+---@field lockTimeout? string|integer How long each statement of this file may wait for a lock (`SET LOCAL lock_timeout`; the environment's `statement_lock_timeout` otherwise); past it the statement fails, naming the sessions that held the lock. `0`: no limit.
+---@field statementTimeout? string|integer How long each statement of this file may run (`SET LOCAL statement_timeout`; the environment's `statement_timeout` otherwise). `0`: no limit.
+
+---The table a migration file returns (`---@type knex.Migration` on a local you return).
+---@class knex.Migration
+---@field up fun(knex: Knex)
+---@field down? fun(knex: Knex)
+---@field config? knex.FileConfig
+
+---The table a seed file returns.
+---@class knex.Seed
+---@field seed fun(knex: Knex)
+---@field config? knex.FileConfig
 
 return knex

@@ -4,6 +4,7 @@
 mod database;
 mod make;
 mod port;
+mod retry;
 mod schema_dump;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use crate::db::{ConnectOptions, ConnectTarget, Db, SharedDb};
 use crate::output::{self, OutputMode, Reporter, StatementPrinter};
 use crate::runner::migrator::{AppliedState, RunOptions, Target};
 use crate::runner::seeder::Seeder;
+use crate::runner::timeouts;
 use crate::runner::{Direction, Migrator, RunnerError};
 
 /// Switches valid with every verb.
@@ -35,6 +37,8 @@ pub struct RunFlags {
     pub per_migration: bool,
     /// `--allow-drift` (rollback/down only).
     pub allow_drift: bool,
+    /// `--lock-retries N`: runs again after a lock timeout, up to N times.
+    pub lock_retries: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +65,7 @@ pub enum Command {
     SeedRun {
         specific: Vec<String>,
         dry_run: bool,
+        lock_retries: u32,
     },
     DbSetup,
     DbReset {
@@ -185,12 +190,18 @@ pub fn execute(global: &Global, command: &Command, cwd: &Path) -> u8 {
             let message = e.to_string();
             output::error(&message);
             if global.json {
-                output::json(&json!({
+                let mut doc = json!({
                     "command": command.name(),
                     "ok": false,
                     "exit_code": e.exit_code(),
                     "error": message,
-                }));
+                });
+                if let (Some(blockers), Some(obj)) =
+                    (timeouts::blockers_of(&e), doc.as_object_mut())
+                {
+                    obj.insert("blockers".into(), json!(blockers));
+                }
+                output::json(&doc);
             }
             e.exit_code()
         }
@@ -220,8 +231,10 @@ fn run(
             Ok(Done::ok(json!({ "path": path })))
         }
         Command::Migrate(target, flags) => {
-            let db = connect_for_changes(settings, global, flags.dry_run)?;
-            let mut done = migrate(settings, db, target, *flags, reporter)?;
+            let mut done = retry::with_lock_retries(flags.lock_retries, reporter, |reporter| {
+                let db = connect_for_changes(settings, global, flags.dry_run)?;
+                migrate(settings, db, target, *flags, reporter)
+            })?;
             if !flags.dry_run {
                 schema_dump::auto(settings, global, reporter, &mut done);
             }
@@ -255,10 +268,14 @@ fn run(
             reporter.summary("Successfully unlocked the migrations lock table");
             Ok(Done::ok(json!({ "unlocked": exists })))
         }
-        Command::SeedRun { specific, dry_run } => {
+        Command::SeedRun {
+            specific,
+            dry_run,
+            lock_retries,
+        } => retry::with_lock_retries(*lock_retries, reporter, |reporter| {
             let db = connect_for_changes(settings, global, *dry_run)?;
             seed(settings, db, specific, *dry_run, reporter)
-        }
+        }),
         Command::Lint => lint(settings, reporter),
         Command::DbSetup => {
             let mut done = database::setup(settings, global, reporter)?;
@@ -277,8 +294,8 @@ fn run(
     }
 }
 
-/// Opens the connection, applies `statement_timeout`, and attaches the
-/// statement printer for `-v` / `--dry-run`.
+/// Opens the connection, sets the timeouts every transaction starts with,
+/// and attaches the statement printer for `-v` / `--dry-run`.
 fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<SharedDb, RunnerError> {
     connect_to(&settings.connection, false, settings, global, dry_run)
 }
@@ -322,21 +339,22 @@ fn connect_to(
     if std::env::var_os("VECTRA_DB_PIPELINE").is_some_and(|v| v == "off") {
         db.set_pipelining(false);
     }
-    // One round trip for the session settings. A killed runner must free its
-    // advisory lock and roll back at once, even in the middle of a long
-    // statement: without client_connection_check_interval the server notices
-    // the dead client only when the statement ends (PostgreSQL 14+ can poll).
-    let mut session = String::from(
-        "select set_config('client_connection_check_interval', '1s', false) \
-         where current_setting('server_version_num')::int >= 140000",
-    );
-    if !settings.statement_timeout.is_zero() {
-        session.push_str(&format!(
-            "; set statement_timeout = {}",
-            settings.statement_timeout.as_millis()
-        ));
-    }
-    db.batch(&session)?;
+    // Nothing is set on the session (through a transaction pooler the next
+    // client of the server connection would inherit it): the timeouts and
+    // client_connection_check_interval (PostgreSQL 14+: a killed runner's
+    // statement is cancelled, and its locks freed, within a second) go with
+    // each transaction's `BEGIN`.
+    let version = db
+        .simple_rows("select current_setting('server_version_num')")?
+        .first()
+        .and_then(|row| row.first().cloned().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    db.set_transaction_settings(timeouts::transaction_settings(
+        settings.statement_timeout,
+        settings.statement_lock_timeout,
+        version,
+    ));
     if global.verbose || dry_run {
         db.set_log(Some(Box::new(StatementPrinter {
             to_stderr: global.json,
@@ -373,7 +391,9 @@ fn migrate(
         per_migration: flags.per_migration,
         allow_drift: flags.allow_drift,
     };
-    let outcome = Migrator::new(settings, db, reporter).run(target, options)?;
+    let outcome = Migrator::new(settings, db.clone(), reporter)
+        .run(target, options)
+        .map_err(|e| timeouts::explain(&db, e))?;
     let down = matches!(target, Target::Rollback { .. } | Target::Down(_));
     let n = outcome.migrations.len();
     let summary = match (n, down) {
@@ -473,7 +493,9 @@ fn seed(
     dry_run: bool,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
-    let outcome = Seeder::new(settings, db, reporter).run(specific, dry_run)?;
+    let outcome = Seeder::new(settings, db.clone(), reporter)
+        .run(specific, dry_run)
+        .map_err(|e| timeouts::explain(&db, e))?;
     let n = outcome.seeds.len();
     let summary = if n == 0 {
         "No seed files exist".to_string()

@@ -30,6 +30,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use postgres::types::{Kind, ToSql, Type};
 use postgres::{Client, SimpleQueryMessage};
 
+use crate::sql::quote_literal;
 use crate::sql::raw::to_positional;
 use crate::sql::{Sql, Value};
 use postgres::fallible_iterator::FallibleIterator;
@@ -104,6 +105,8 @@ pub struct Session {
     /// The connection looks pooled ([`Db::looks_pooled`]): every transaction
     /// ends by deallocating all named statements on its server connection.
     pooled: bool,
+    /// `; SET LOCAL …` sent with every outermost `BEGIN` ([`Db::set_transaction_settings`]).
+    preamble: String,
 }
 
 /// The savepoint opened right after `BEGIN` on a pooled connection.
@@ -130,6 +133,7 @@ impl Session {
             statements: Vec::new(),
             deferred_error: None,
             pooled: false,
+            preamble: String::new(),
         }
     }
 
@@ -164,8 +168,8 @@ impl Session {
     pub fn begin(&mut self) -> Result<(), DbError> {
         let text = match self.depth {
             // The guard lets a failed transaction still deallocate (below).
-            0 if self.pooled => format!("BEGIN; SAVEPOINT {POOL_GUARD}"),
-            0 => "BEGIN".to_string(),
+            0 if self.pooled => format!("BEGIN{}; SAVEPOINT {POOL_GUARD}", self.preamble),
+            0 => format!("BEGIN{}", self.preamble),
             n => format!("SAVEPOINT vectra_sp_{n}"),
         };
         self.batch(&text)?;
@@ -507,6 +511,8 @@ pub struct Db {
     endpoint: Option<Endpoint>,
     /// [`Db::looks_pooled`], asked once.
     pooled: Option<Option<String>>,
+    /// The settings every transaction starts with (a copy of the session's).
+    transaction_settings: Vec<(String, String)>,
 }
 
 impl Db {
@@ -547,7 +553,26 @@ impl Db {
             copy: None,
             endpoint: None,
             pooled: None,
+            transaction_settings: Vec::new(),
         }
+    }
+
+    /// Settings (name, value) sent as `SET LOCAL` with every outermost `BEGIN`
+    /// (one round trip): nothing stays on the connection after the transaction.
+    pub fn set_transaction_settings(&mut self, settings: Vec<(String, String)>) {
+        let preamble: String = settings
+            .iter()
+            .map(|(name, value)| format!("; SET LOCAL {name} = {}", quote_literal(value)))
+            .collect();
+        self.transaction_settings = settings;
+        // Only the next `BEGIN` reads it; statements still queued are unaffected.
+        self.wait_idle();
+        lock(&self.session).preamble = preamble;
+    }
+
+    /// What [`Db::set_transaction_settings`] last set.
+    pub fn transaction_settings(&self) -> &[(String, String)] {
+        &self.transaction_settings
     }
 
     /// With `false`, no statement is sent ahead: each waits for its answer.
@@ -833,6 +858,19 @@ impl Db {
     /// Runs a simple (text protocol, no values) query and returns its rows as text.
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         self.call(true, |s| s.simple_rows(text))
+    }
+
+    /// [`Db::simple_rows`] for the tool's own diagnostics, which `-v` does not print.
+    pub fn simple_rows_unlogged(
+        &mut self,
+        text: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        self.call(true, |s| {
+            let log = s.log.take();
+            let rows = s.simple_rows(text);
+            s.log = log;
+            rows
+        })
     }
 }
 

@@ -116,6 +116,34 @@ pub struct Script {
 pub struct ScriptConfig {
     /// `config = { transaction = false }` opts out of the batch transaction.
     pub transaction: bool,
+    /// `lockTimeout`: PostgreSQL's `lock_timeout` for this file's statements.
+    pub lock_timeout: Option<std::time::Duration>,
+    /// `statementTimeout`: PostgreSQL's `statement_timeout` for them.
+    pub statement_timeout: Option<std::time::Duration>,
+}
+
+/// `"5s"`, `"10min"` (as in `vectra-db.toml`) or a number of milliseconds.
+fn config_duration(key: &str, value: &LuaValue) -> Result<std::time::Duration, String> {
+    let millis = |n: f64| {
+        (n.is_finite() && n >= 0.0).then(|| std::time::Duration::from_secs_f64(n / 1000.0))
+    };
+    let parsed = match value {
+        LuaValue::String(s) => crate::config::parse_duration(&s.to_string_lossy())
+            .map_err(|e| format!("`config.{key}`: {e}")),
+        LuaValue::Integer(n) => millis(*n as f64).ok_or_else(String::new),
+        LuaValue::Number(n) => millis(*n).ok_or_else(String::new),
+        _ => Err(String::new()),
+    };
+    parsed.map_err(|e| {
+        if e.is_empty() {
+            format!(
+                "`config.{key}` must be a duration such as \"5s\", \"500ms\" or \"10min\", or a number of milliseconds (0 or more), not {}",
+                describe(value)
+            )
+        } else {
+            e
+        }
+    })
 }
 
 impl Script {
@@ -181,9 +209,13 @@ impl Script {
         )
     }
 
-    /// Reads `config = { transaction = … }` (default: transactional).
+    /// Reads `config = { transaction = …, lockTimeout = …, statementTimeout = … }`
+    /// (default: transactional, the environment's timeouts).
     pub fn config(&self) -> Result<ScriptConfig, ScriptError> {
-        let mut config = ScriptConfig { transaction: true };
+        let mut config = ScriptConfig {
+            transaction: true,
+            ..ScriptConfig::default()
+        };
         match self.module.raw_get::<LuaValue>("config") {
             Ok(LuaValue::Nil) => {}
             Ok(LuaValue::Table(t)) => {
@@ -201,11 +233,20 @@ impl Script {
                                 ),
                             ))
                         }
+                        (Some(key @ ("lockTimeout" | "statementTimeout")), value) => {
+                            let duration = config_duration(key, &value)
+                                .map_err(|m| ScriptError::shape(&self.file, m))?;
+                            if key == "lockTimeout" {
+                                config.lock_timeout = Some(duration);
+                            } else {
+                                config.statement_timeout = Some(duration);
+                            }
+                        }
                         (key, _) => {
                             return Err(ScriptError::shape(
                                 &self.file,
                                 format!(
-                                    "unknown key `{}` in `config` (valid keys: `transaction`)",
+                                    "unknown key `{}` in `config` (valid keys: `transaction`, `lockTimeout`, `statementTimeout`)",
                                     key.unwrap_or("?")
                                 ),
                             ))

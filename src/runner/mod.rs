@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod lock;
 pub mod migrator;
 pub mod seeder;
+pub mod timeouts;
 pub mod verify;
 
 use std::time::Duration;
@@ -188,6 +189,14 @@ pub enum RunnerError {
     #[error("{error}\n  {advice}")]
     Advised {
         error: Box<RunnerError>,
+        advice: String,
+    },
+    /// A statement gave up waiting for a lock (SQLSTATE 55P03), with the
+    /// sessions that held it ([`timeouts::explain`]).
+    #[error("{error}\n  {advice}")]
+    StatementLockTimeout {
+        error: Box<RunnerError>,
+        blockers: Vec<timeouts::Blocker>,
         advice: String,
     },
     #[error("interrupted by {}: {what}", crate::interrupt::name(*signal))]

@@ -173,7 +173,7 @@ impl<'a> Seeder<'a> {
             }
             for (file, script, _) in &loaded[range] {
                 let started = Instant::now();
-                if let Err(e) = script.call("seed") {
+                if let Err(e) = super::timeouts::call(&self.db, script, &file.display, "seed") {
                     if tx {
                         let _ = self.db.borrow_mut().rollback();
                     }

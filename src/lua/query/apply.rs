@@ -349,7 +349,7 @@ pub(super) fn apply(
             .retain(|(_, set)| !matches!(set, SetExpr::Step(..))),
         QueryOp::FromRaw => q.from = Some(Source::Raw(raw_args(lua, args, name)?)),
         // Knex's client-side timeout has no equivalent for a synchronous run
-        // (use `SET LOCAL statement_timeout` to bound a query); every statement
+        // (the file's `config.statementTimeout` bounds its statements); every statement
         // already runs on the run's one connection and transaction.
         QueryOp::Accepted => {}
         QueryOp::ColumnInfo => {

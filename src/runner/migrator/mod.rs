@@ -726,8 +726,8 @@ impl<'a> Migrator<'a> {
             let started = Instant::now();
             // `call` confirms every statement the file sent before it returns:
             // the success line, the duration and the blame are the file's own.
-            script
-                .call(function)
+            // With the file's own `lockTimeout` / `statementTimeout`, if any.
+            super::timeouts::call(&self.db, script, &step.file.display, function)
                 .map_err(|e| SegmentError::Script(step.file.clone(), e))?;
             let took = started.elapsed();
             match direction {
