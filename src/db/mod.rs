@@ -613,7 +613,7 @@ impl Db {
         let verdict = match self.endpoint.filter(|e| !e.direct) {
             None => None,
             Some(endpoint) => {
-                let rows = self.simple_rows(connect::POOLED_QUERY)?;
+                let rows = self.simple_rows_unlogged(connect::POOLED_QUERY)?;
                 let row = rows.first();
                 let server_port = row.and_then(|r| r[0].as_deref()).unwrap_or_default();
                 let client_on_socket = row.and_then(|r| r[1].as_deref()) == Some("t");
