@@ -88,6 +88,43 @@ pub trait StatementLog {
     fn statement(&mut self, sql: &str, bindings: &[Value]);
 }
 
+/// Looks at the session after each statement that succeeded (`migrate:plan`):
+/// the locks it now holds, the relations it rewrote.
+pub trait StatementProbe: Send {
+    /// Called once when the probe is attached, before any statement it sees.
+    fn start(&mut self, catalog: &mut Catalog<'_>);
+    /// `sql` just succeeded; `origin` is the Lua `file:line` that sent it.
+    fn after(&mut self, catalog: &mut Catalog<'_>, sql: &str, origin: Option<&str>);
+}
+
+/// The probe's own reads on the session: neither logged nor probed.
+pub struct Catalog<'a>(&'a mut Client);
+
+impl Catalog<'_> {
+    /// Runs a simple (text protocol, no values) query; its rows as text.
+    pub fn rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        text_rows(self.0, text)
+    }
+}
+
+/// The rows of a simple query, every value as text.
+fn text_rows(client: &mut Client, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+    let messages = client
+        .simple_query(text)
+        .map_err(|e| DbError::from_pg(e, text))?;
+    Ok(messages
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect())
+}
+
 /// The connection plus the run-wide switches that affect every statement.
 /// Shared by the run's thread and the connection thread (never at the same
 /// time); [`Db`] is the handle the run uses.
@@ -101,6 +138,10 @@ pub struct Session {
     statements: Vec<(String, postgres::Statement)>,
     /// The first error of a statement sent ahead; reported by the next call.
     deferred_error: Option<DbError>,
+    /// `migrate:plan`: looks at the session after each statement, and the
+    /// text of the statement it has not seen yet.
+    probe: Option<Box<dyn StatementProbe>>,
+    probed: Option<String>,
 }
 
 /// The most values one statement can carry (the protocol counts them in 16 bits).
@@ -123,6 +164,8 @@ impl Session {
             log: None,
             statements: Vec::new(),
             deferred_error: None,
+            probe: None,
+            probed: None,
         }
     }
 
@@ -150,6 +193,16 @@ impl Session {
         }
         if let Some(log) = self.log.as_mut() {
             log.statement(text, bindings);
+        }
+        if self.probe.is_some() {
+            self.probed = Some(text.to_string());
+        }
+    }
+
+    /// Shows the statement that just succeeded to the probe, if one listens.
+    fn after_statement(&mut self, origin: Option<&str>) {
+        if let (Some(probe), Some(text)) = (self.probe.as_mut(), self.probed.take()) {
+            probe.after(&mut Catalog(&mut self.client), &text, origin);
         }
     }
 
@@ -379,21 +432,7 @@ impl Session {
     /// Used by the runner for its own catalog and ledger reads.
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         self.note(text, &[]);
-        let messages = self
-            .client
-            .simple_query(text)
-            .map_err(|e| DbError::from_pg(e, text))?;
-        Ok(messages
-            .into_iter()
-            .filter_map(|m| match m {
-                SimpleQueryMessage::Row(row) => Some(
-                    (0..row.len())
-                        .map(|i| row.get(i).map(str::to_string))
-                        .collect(),
-                ),
-                _ => None,
-            })
-            .collect())
+        text_rows(&mut self.client, text)
     }
 }
 
@@ -461,6 +500,10 @@ pub struct Db {
     /// A `COPY … FROM STDIN` still taking rows ([`Db::copy_rows`]); any other
     /// call finishes it first.
     copy: Option<stream::OpenCopy>,
+    /// A [`StatementProbe`] listens (`migrate:plan`), and the Lua `file:line`
+    /// of the statement about to run, for it.
+    probing: bool,
+    origin: Option<String>,
 }
 
 impl Db {
@@ -499,6 +542,8 @@ impl Db {
             catching: 0,
             waited: std::time::Duration::ZERO,
             copy: None,
+            probing: false,
+            origin: None,
         }
     }
 
@@ -607,6 +652,7 @@ impl Db {
         }
         let started = std::time::Instant::now();
         let held = self.held.take();
+        let origin = self.origin.take();
         if report_deferred {
             if let Some(signal) = crate::interrupt::received() {
                 // Ctrl-C / SIGTERM: nothing new starts (the statement that was
@@ -632,9 +678,36 @@ impl Db {
             Some(e) if report_deferred => Err(e),
             _ => f(&mut session),
         };
+        if result.is_ok() {
+            session.after_statement(origin.as_deref());
+        }
         drop(session);
         self.waited += started.elapsed();
         result
+    }
+
+    /// Attaches a probe that sees every statement after it succeeds
+    /// (`migrate:plan`; pipelining must be off, so each runs on this thread).
+    pub fn set_probe(&mut self, probe: Option<Box<dyn StatementProbe>>) -> Result<(), DbError> {
+        self.probing = probe.is_some();
+        self.call(true, move |s| {
+            s.probe = probe.map(|mut p| {
+                p.start(&mut Catalog(&mut s.client));
+                p
+            });
+            s.probed = None;
+            Ok(())
+        })
+    }
+
+    /// True while a probe listens: the Lua bridge then names each statement's line.
+    pub fn probing(&self) -> bool {
+        self.probing
+    }
+
+    /// The Lua `file:line` of the next statement, for the probe.
+    pub fn mark_origin(&mut self, origin: Option<String>) {
+        self.origin = origin;
     }
 
     pub fn set_log(&mut self, log: Option<Box<dyn StatementLog + Send>>) {
@@ -656,6 +729,9 @@ impl Db {
     /// The runner confirms everything sent at the end of each file.
     pub fn defer(&mut self, sql: &Sql, origin: Option<String>) -> Result<(), DbError> {
         self.end_copy()?;
+        if self.probing {
+            self.origin = origin.clone();
+        }
         if self.depth != 1
             || self.logging
             || !self.pipelining

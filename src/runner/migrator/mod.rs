@@ -1,5 +1,6 @@
 //! Plans and runs migration batches against the ledger.
 
+mod plan;
 mod verify;
 
 use std::collections::{HashMap, HashSet};
