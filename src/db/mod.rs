@@ -21,6 +21,7 @@ pub mod connect;
 pub mod decode;
 pub mod error;
 pub mod params;
+mod probe;
 mod stream;
 
 use std::cell::RefCell;
@@ -36,6 +37,8 @@ use postgres::fallible_iterator::FallibleIterator;
 
 pub use connect::{ConnectOptions, ConnectTarget};
 pub use error::DbError;
+use probe::text_rows;
+pub use probe::{Catalog, StatementProbe};
 pub use stream::Pending;
 
 /// True for statements that read or write rows but change no table definitions.
@@ -86,43 +89,6 @@ impl Row {
 /// What happened to a statement, for `-v` and `--dry-run` output.
 pub trait StatementLog {
     fn statement(&mut self, sql: &str, bindings: &[Value]);
-}
-
-/// Looks at the session after each statement that succeeded (`migrate:plan`):
-/// the locks it now holds, the relations it rewrote.
-pub trait StatementProbe: Send {
-    /// Called once when the probe is attached, before any statement it sees.
-    fn start(&mut self, catalog: &mut Catalog<'_>);
-    /// `sql` just succeeded; `origin` is the Lua `file:line` that sent it.
-    fn after(&mut self, catalog: &mut Catalog<'_>, sql: &str, origin: Option<&str>);
-}
-
-/// The probe's own reads on the session: neither logged nor probed.
-pub struct Catalog<'a>(&'a mut Client);
-
-impl Catalog<'_> {
-    /// Runs a simple (text protocol, no values) query; its rows as text.
-    pub fn rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        text_rows(self.0, text)
-    }
-}
-
-/// The rows of a simple query, every value as text.
-fn text_rows(client: &mut Client, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-    let messages = client
-        .simple_query(text)
-        .map_err(|e| DbError::from_pg(e, text))?;
-    Ok(messages
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).map(str::to_string))
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect())
 }
 
 /// The connection plus the run-wide switches that affect every statement.
@@ -196,13 +162,6 @@ impl Session {
         }
         if self.probe.is_some() {
             self.probed = Some(text.to_string());
-        }
-    }
-
-    /// Shows the statement that just succeeded to the probe, if one listens.
-    fn after_statement(&mut self, origin: Option<&str>) {
-        if let (Some(probe), Some(text)) = (self.probe.as_mut(), self.probed.take()) {
-            probe.after(&mut Catalog(&mut self.client), &text, origin);
         }
     }
 
@@ -684,30 +643,6 @@ impl Db {
         drop(session);
         self.waited += started.elapsed();
         result
-    }
-
-    /// Attaches a probe that sees every statement after it succeeds
-    /// (`migrate:plan`; pipelining must be off, so each runs on this thread).
-    pub fn set_probe(&mut self, probe: Option<Box<dyn StatementProbe>>) -> Result<(), DbError> {
-        self.probing = probe.is_some();
-        self.call(true, move |s| {
-            s.probe = probe.map(|mut p| {
-                p.start(&mut Catalog(&mut s.client));
-                p
-            });
-            s.probed = None;
-            Ok(())
-        })
-    }
-
-    /// True while a probe listens: the Lua bridge then names each statement's line.
-    pub fn probing(&self) -> bool {
-        self.probing
-    }
-
-    /// The Lua `file:line` of the next statement, for the probe.
-    pub fn mark_origin(&mut self, origin: Option<String>) {
-        self.origin = origin;
     }
 
     pub fn set_log(&mut self, log: Option<Box<dyn StatementLog + Send>>) {
