@@ -111,8 +111,17 @@ fn statement_warnings(
             ));
         }
     }
-    // An index is rebuilt with its table: worth its own warning only alone.
-    let rewritten = if s.rewrites.is_empty() {
+    // `truncate` gives the table a new, empty file: nothing is copied (its
+    // ACCESS EXCLUSIVE is warned about above). An index is rebuilt with its
+    // table: worth its own warning only alone.
+    let truncate = s
+        .sql
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("truncate");
+    let rewritten = if truncate {
+        &Vec::new()
+    } else if s.rewrites.is_empty() {
         &s.rewritten_indexes
     } else {
         &s.rewrites
@@ -232,6 +241,8 @@ mod tests {
         let found = warnings(&with_table, DEFAULT_WARN_SIZE);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].relation, "users");
+        let truncate = plan("truncate \"users\"", vec![], vec!["users".into()]);
+        assert!(warnings(&truncate, DEFAULT_WARN_SIZE).is_empty());
         let mut alone = plan("reindex index \"users_pkey\"", vec![], vec![]);
         alone[0].statements[0].rewritten_indexes = vec!["users_pkey".into()];
         let found = warnings(&alone, DEFAULT_WARN_SIZE);
