@@ -282,3 +282,54 @@ fn help_lists_migrate_plan_and_its_options() {
         .code(2)
         .says(&["not a size"]);
 }
+
+#[test]
+fn a_foreign_key_locks_both_tables_and_is_advised_not_valid() {
+    let db = TestDb::new("plan_fk");
+    let p = with_users(&db);
+    p.migration(
+        "002_posts",
+        "return {\n  up = function(knex)\n    knex.schema:raw(\"create table posts (id serial primary key, user_id integer)\")\n  end,\n  down = function(knex) end,\n}\n",
+    );
+    p.run(&["migrate:latest"]).ok();
+    p.migration(
+        "003_posts_user",
+        "return {\n  up = function(knex)\n    knex.schema:alterTable(\"posts\", function(t)\n      t:integer(\"author_id\"):references(\"users.id\")\n    end)\n  end,\n  down = function(knex) end,\n}\n",
+    );
+    let before = state(&db);
+    let doc = plan_json(&p, &["--warn-size", "0"]);
+    let fk = statement(&doc, 0, "alter table \"posts\" add constraint");
+    assert_eq!(fk["at"], "migrations/003_posts_user.lua:3");
+    assert!(
+        has_lock(fk, "users", "SHARE ROW EXCLUSIVE", "measured"),
+        "{fk:#}"
+    );
+    // `posts` holds ACCESS EXCLUSIVE from adding the column; SHARE ROW
+    // EXCLUSIVE is another mode, so it shows as a new row.
+    assert!(
+        has_lock(fk, "posts", "SHARE ROW EXCLUSIVE", "measured"),
+        "{fk:#}"
+    );
+    assert_eq!(fk["blocks"]["writes"], true);
+    assert_eq!(fk["blocks"]["reads"], false);
+    let advice: Vec<(&str, &str, &str)> = doc["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["kind"] == "validating_constraint")
+        .filter_map(|w| {
+            Some((
+                w["relation"].as_str()?,
+                w["at"].as_str()?,
+                w["safer"].as_str()?,
+            ))
+        })
+        .collect();
+    assert_eq!(advice.len(), 2, "{advice:?}");
+    for (relation, at, safer) in advice {
+        assert!(relation == "posts" || relation == "users");
+        assert_eq!(at, "migrations/003_posts_user.lua:3");
+        assert!(safer.contains("NOT VALID"), "{safer}");
+    }
+    assert_eq!(state(&db), before);
+}

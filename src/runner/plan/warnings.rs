@@ -13,7 +13,7 @@ pub struct Warning {
     pub migration: String,
     /// The Lua `file:line` of the statement.
     pub at: Option<String>,
-    /// `access_exclusive`, `rewrite` or `blocking_index`.
+    /// `access_exclusive`, `rewrite`, `blocking_index` or `validating_constraint`.
     pub kind: &'static str,
     pub relation: String,
     pub message: String,
@@ -48,6 +48,13 @@ pub fn safer_form(sql: &str) -> &'static str {
     } else {
         SHORT_LOCK
     }
+}
+
+/// A foreign key or check added without `NOT VALID`: it scans the table
+/// (and for a foreign key, looks up the referenced one) under its lock.
+fn is_validating_constraint(sql: &str) -> bool {
+    let s = sql.to_ascii_lowercase();
+    safer_form(sql) == NOT_VALID && !s.contains("not valid")
 }
 
 fn is_plain_index_build(sql: &str) -> bool {
@@ -97,6 +104,21 @@ fn statement_warnings(
                 format!(
                     "ACCESS EXCLUSIVE on `{}` ({size}): every read and write of it waits until the transaction ends, and queues behind this statement while it waits for its lock",
                     lock.relation
+                ),
+            ));
+        }
+        if lock.mode >= LockMode::Share
+            && is_validating_constraint(&s.sql)
+            && !out.iter().any(|w: &Warning| {
+                w.kind == "validating_constraint" && w.relation == lock.relation && w.at == s.at
+            })
+        {
+            out.push(warn(
+                "validating_constraint",
+                &lock.relation,
+                format!(
+                    "the constraint is checked against every existing row while `{}` holds {}: writes to it wait for the whole check",
+                    lock.relation, lock.mode
                 ),
             ));
         }
@@ -251,6 +273,37 @@ mod tests {
             (found[0].kind, found[0].relation.as_str()),
             ("rewrite", "users_pkey")
         );
+    }
+
+    #[test]
+    fn a_validated_foreign_key_warns_on_each_table_it_blocks_writes_of() {
+        let sql =
+            r#"alter table "posts" add constraint "f" foreign key ("u") references "users" ("id")"#;
+        let mut posts = lock(LockMode::ShareRowExclusive, 10, false);
+        posts.relation = "posts".into();
+        let users = lock(LockMode::ShareRowExclusive, 10, false);
+        let mut share = lock(LockMode::RowShare, 10, false);
+        share.relation = "posts".into();
+        let found = warnings(
+            &plan(sql, vec![posts, users, share], vec![]),
+            DEFAULT_WARN_SIZE,
+        );
+        let kinds: Vec<(&str, &str)> = found
+            .iter()
+            .map(|w| (w.kind, w.relation.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("validating_constraint", "posts"),
+                ("validating_constraint", "users")
+            ]
+        );
+        assert!(found.iter().all(|w| w.safer == NOT_VALID));
+        let not_valid = format!("{sql} not valid");
+        let mut posts = lock(LockMode::ShareRowExclusive, 10, false);
+        posts.relation = "posts".into();
+        assert!(warnings(&plan(&not_valid, vec![posts], vec![]), DEFAULT_WARN_SIZE).is_empty());
     }
 
     #[test]
