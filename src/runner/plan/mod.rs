@@ -295,8 +295,10 @@ const RELATIONS: &str =
      where c.relkind in ('r', 'p', 'm', 'f', 'i') \
      and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'";
 
-/// The size of every user table before the plan runs.
-const SIZES: &str = "select c.oid::text, pg_catalog.pg_total_relation_size(c.oid)::text \
+/// Every user relation before the plan runs, with the size of each table
+/// (a partitioned table's own size says nothing: left unknown).
+const SIZES: &str = "select c.oid::text, \
+     case when c.relkind in ('r', 'm') then pg_catalog.pg_total_relation_size(c.oid)::text end \
      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
      where c.relkind in ('r', 'p', 'm', 'f', 'i') \
      and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'";
