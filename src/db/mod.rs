@@ -637,9 +637,7 @@ impl Db {
             Some(e) if report_deferred => Err(e),
             _ => f(&mut session),
         };
-        if result.is_ok() {
-            session.after_statement(origin.as_deref());
-        }
+        session.after_statement(result.is_ok(), origin.as_deref());
         drop(session);
         self.waited += started.elapsed();
         result

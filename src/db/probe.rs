@@ -46,9 +46,11 @@ pub(super) fn text_rows(
 }
 
 impl Session {
-    /// Shows the statement that just succeeded to the probe, if one listens.
-    pub(super) fn after_statement(&mut self, origin: Option<&str>) {
-        if let (Some(probe), Some(text)) = (self.probe.as_mut(), self.probed.take()) {
+    /// Shows the statement that just ran to the probe, if one listens and
+    /// the statement succeeded (a failed one aborted the transaction).
+    pub(super) fn after_statement(&mut self, succeeded: bool, origin: Option<&str>) {
+        let text = self.probed.take().filter(|_| succeeded);
+        if let (Some(probe), Some(text)) = (self.probe.as_mut(), text) {
             probe.after(&mut Catalog(&mut self.client), &text, origin);
         }
     }
@@ -56,9 +58,13 @@ impl Session {
 
 impl Db {
     /// Attaches a probe that sees every statement after it succeeds
-    /// (`migrate:plan`; pipelining must be off, so each runs on this thread).
+    /// (`migrate:plan`). It turns pipelining off for good: the probe must
+    /// look right after each statement, on this thread.
     pub fn set_probe(&mut self, probe: Option<Box<dyn StatementProbe>>) -> Result<(), DbError> {
         self.probing = probe.is_some();
+        if self.probing {
+            self.pipelining = false;
+        }
         self.call(true, move |s| {
             s.probe = probe.map(|mut p| {
                 p.start(&mut Catalog(&mut s.client));

@@ -10,8 +10,6 @@ impl<'a> Migrator<'a> {
     /// back, even a ledger it had to create: the database is left as it was.
     pub fn plan_pending(&mut self) -> Result<Vec<PlannedMigration>, RunnerError> {
         self.lock()?;
-        // No statement is sent ahead: the probe must look right after each one.
-        self.db.borrow_mut().set_pipelining(false);
         self.db.borrow_mut().begin()?;
         let result = self.plan_locked();
         let detached = self.db.borrow_mut().set_probe(None);
@@ -65,7 +63,14 @@ impl<'a> Migrator<'a> {
                 continue;
             }
             let started = Instant::now();
-            script.call("up").map_err(|error| {
+            let called = script.call("up");
+            // A failed catalog read aborts the transaction, and the next
+            // statement fails for it: the probe's own error comes first.
+            let statements = Recording::take(&recording).map_err(|e| RunnerError::Advised {
+                error: Box::new(e.into()),
+                advice: "migrate:plan could not read `pg_locks` / `pg_class` after a statement; nothing was applied".into(),
+            })?;
+            called.map_err(|error| {
                 script_failed(
                     "migration",
                     &step.file,
@@ -73,7 +78,6 @@ impl<'a> Migrator<'a> {
                     "the plan always rolls back: nothing was applied".into(),
                 )
             })?;
-            let statements = Recording::take(&recording)?;
             self.observer
                 .file_done(Direction::Up, &step.file.name, started.elapsed());
             planned.push(PlannedMigration {
