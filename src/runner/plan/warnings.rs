@@ -90,6 +90,8 @@ fn statement_warnings(
         message,
         safer: safer_form(&s.sql).to_string(),
     };
+    // A constraint added to a table this plan created has no rows to check.
+    let on_new_table = s.locks.iter().any(|l| l.new && l.mode >= LockMode::Share);
     for lock in s.locks.iter().filter(|l| !l.new) {
         let bytes = lock.size.as_ref().and_then(|z| z.bytes);
         if lock.mode == LockMode::AccessExclusive && bytes.is_none_or(|b| b > warn_size) {
@@ -108,6 +110,7 @@ fn statement_warnings(
             ));
         }
         if lock.mode >= LockMode::Share
+            && !on_new_table
             && is_validating_constraint(&s.sql)
             && !out.iter().any(|w: &Warning| {
                 w.kind == "validating_constraint" && w.relation == lock.relation && w.at == s.at
@@ -300,6 +303,15 @@ mod tests {
             ]
         );
         assert!(found.iter().all(|w| w.safer == NOT_VALID));
+        // From a new table: nothing to check.
+        let mut new_posts = lock(LockMode::ShareRowExclusive, 0, true);
+        new_posts.relation = "posts".into();
+        let users = lock(LockMode::ShareRowExclusive, 10, false);
+        assert!(warnings(
+            &plan(sql, vec![new_posts, users], vec![]),
+            DEFAULT_WARN_SIZE
+        )
+        .is_empty());
         let not_valid = format!("{sql} not valid");
         let mut posts = lock(LockMode::ShareRowExclusive, 10, false);
         posts.relation = "posts".into();
