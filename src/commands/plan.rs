@@ -20,9 +20,9 @@ const SHORT_STATEMENT: usize = 60;
 
 /// Passes on what the operator must see (lock waits, warnings), not the
 /// per-file "up" lines: nothing is applied.
-struct Quiet<'a>(&'a mut Reporter);
+struct PlanObserver<'a>(&'a mut Reporter);
 
-impl Observer for Quiet<'_> {
+impl Observer for PlanObserver<'_> {
     fn waiting_for_lock(&mut self, holder: Option<&str>, timeout: Duration) {
         self.0.waiting_for_lock(holder, timeout);
     }
@@ -45,7 +45,7 @@ pub(super) fn run(
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
     let db = connect(settings, global, false)?;
-    let mut planned = Migrator::new(settings, db, &mut Quiet(reporter)).plan_pending()?;
+    let mut planned = Migrator::new(settings, db, &mut PlanObserver(reporter)).plan_pending()?;
     if let Some(environment) = sizes_from {
         read_sizes(global, cwd, environment, &mut planned)?;
     }
