@@ -106,6 +106,24 @@ pub enum Verb {
         #[arg(long)]
         ignore_missing: bool,
     },
+    /// Show what each pending migration's statements lock, rewrite and block,
+    /// measured in a transaction that is rolled back (nothing is applied).
+    ///
+    /// Per statement: its Lua `file:line`, the relation locks it took (from
+    /// `pg_locks`, or from PostgreSQL's documented table where an earlier
+    /// statement already held the same lock: marked `looked up`), whether it
+    /// rewrote a table, what it blocks and the table's size; then warnings
+    /// with the safer form. Warnings do not change the exit code (0).
+    #[command(name = "migrate:plan")]
+    MigratePlan {
+        /// Read table sizes from this environment's catalog (`pg_class`
+        /// only: no table is read or locked there) instead of this database.
+        #[arg(long, value_name = "ENV")]
+        sizes_from: Option<String>,
+        /// Warn about ACCESS EXCLUSIVE on tables larger than this (`10MB`, `512kB`, `1GB`).
+        #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = crate::runner::plan::parse_size)]
+        warn_size: i64,
+    },
     /// Print the timestamp prefix of the newest applied migration.
     #[command(name = "migrate:currentVersion")]
     MigrateCurrentVersion,
@@ -251,6 +269,13 @@ impl Cli {
             Verb::MigrateTo { name, flags } => Command::Migrate(Target::To(name), run(flags)),
             Verb::MigrateList { check } => Command::MigrateStatus { check },
             Verb::MigrateVerify { ignore_missing } => Command::Verify { ignore_missing },
+            Verb::MigratePlan {
+                sizes_from,
+                warn_size,
+            } => Command::MigratePlan {
+                sizes_from,
+                warn_size,
+            },
             Verb::MigrateCurrentVersion => Command::CurrentVersion,
             Verb::MigrateUnlock => Command::Unlock,
             Verb::SeedMake {

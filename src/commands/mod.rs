@@ -3,6 +3,7 @@
 
 mod database;
 mod make;
+mod plan;
 mod port;
 mod retry;
 mod schema_dump;
@@ -53,6 +54,11 @@ pub enum Command {
     },
     Verify {
         ignore_missing: bool,
+    },
+    /// `migrate:plan`.
+    MigratePlan {
+        sizes_from: Option<String>,
+        warn_size: i64,
     },
     CurrentVersion,
     Unlock,
@@ -106,6 +112,7 @@ impl Command {
             Command::Migrate(Target::Rollback { .. }, _) => "migrate:rollback",
             Command::MigrateStatus { .. } => "migrate:status",
             Command::Verify { .. } => "migrate:verify",
+            Command::MigratePlan { .. } => "migrate:plan",
             Command::CurrentVersion => "migrate:currentVersion",
             Command::Unlock => "migrate:unlock",
             Command::SeedMake { .. } => "seed:make",
@@ -248,6 +255,17 @@ fn run(
             let db = connect(settings, global, false)?;
             verify(settings, db, *ignore_missing, reporter)
         }
+        Command::MigratePlan {
+            sizes_from,
+            warn_size,
+        } => plan::run(
+            settings,
+            global,
+            cwd,
+            sizes_from.as_deref(),
+            *warn_size,
+            reporter,
+        ),
         Command::CurrentVersion => {
             let db = connect(settings, global, false)?;
             let version = Migrator::new(settings, db, reporter).current_version()?;

@@ -21,6 +21,7 @@ pub mod connect;
 pub mod decode;
 pub mod error;
 pub mod params;
+mod probe;
 mod stream;
 
 use std::cell::RefCell;
@@ -37,6 +38,8 @@ use postgres::fallible_iterator::FallibleIterator;
 
 pub use connect::{ConnectOptions, ConnectTarget, Endpoint};
 pub use error::DbError;
+use probe::text_rows;
+pub use probe::{Catalog, StatementProbe};
 pub use stream::Pending;
 
 /// True for statements that read or write rows but change no table definitions.
@@ -107,6 +110,10 @@ pub struct Session {
     pooled: bool,
     /// `; SET LOCAL …` sent with every outermost `BEGIN` ([`Db::set_transaction_settings`]).
     preamble: String,
+    /// `migrate:plan`: looks at the session after each statement, and the
+    /// text of the statement it has not seen yet.
+    probe: Option<Box<dyn StatementProbe>>,
+    probed: Option<String>,
 }
 
 /// The savepoint opened right after `BEGIN` on a pooled connection.
@@ -134,6 +141,8 @@ impl Session {
             deferred_error: None,
             pooled: false,
             preamble: String::new(),
+            probe: None,
+            probed: None,
         }
     }
 
@@ -161,6 +170,9 @@ impl Session {
         }
         if let Some(log) = self.log.as_mut() {
             log.statement(text, bindings);
+        }
+        if self.probe.is_some() {
+            self.probed = Some(text.to_string());
         }
     }
 
@@ -425,21 +437,7 @@ impl Session {
     /// Used by the runner for its own catalog and ledger reads.
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         self.note(text, &[]);
-        let messages = self
-            .client
-            .simple_query(text)
-            .map_err(|e| DbError::from_pg(e, text))?;
-        Ok(messages
-            .into_iter()
-            .filter_map(|m| match m {
-                SimpleQueryMessage::Row(row) => Some(
-                    (0..row.len())
-                        .map(|i| row.get(i).map(str::to_string))
-                        .collect(),
-                ),
-                _ => None,
-            })
-            .collect())
+        text_rows(&mut self.client, text)
     }
 }
 
@@ -513,6 +511,10 @@ pub struct Db {
     pooled: Option<Option<String>>,
     /// The settings every transaction starts with (a copy of the session's).
     transaction_settings: Vec<(String, String)>,
+    /// A [`StatementProbe`] listens (`migrate:plan`), and the Lua `file:line`
+    /// of the statement about to run, for it.
+    probing: bool,
+    origin: Option<String>,
 }
 
 impl Db {
@@ -554,6 +556,8 @@ impl Db {
             endpoint: None,
             pooled: None,
             transaction_settings: Vec::new(),
+            probing: false,
+            origin: None,
         }
     }
 
@@ -710,6 +714,7 @@ impl Db {
         }
         let started = std::time::Instant::now();
         let held = self.held.take();
+        let origin = self.origin.take();
         if report_deferred {
             if let Some(signal) = crate::interrupt::received() {
                 // Ctrl-C / SIGTERM: nothing new starts (the statement that was
@@ -735,6 +740,7 @@ impl Db {
             Some(e) if report_deferred => Err(e),
             _ => f(&mut session),
         };
+        session.after_statement(result.is_ok(), origin.as_deref());
         drop(session);
         self.waited += started.elapsed();
         result
@@ -759,6 +765,9 @@ impl Db {
     /// The runner confirms everything sent at the end of each file.
     pub fn defer(&mut self, sql: &Sql, origin: Option<String>) -> Result<(), DbError> {
         self.end_copy()?;
+        if self.probing {
+            self.origin = origin.clone();
+        }
         if self.depth != 1
             || self.logging
             || !self.pipelining

@@ -8,6 +8,7 @@ pub mod files;
 pub mod ledger;
 pub mod lock;
 pub mod migrator;
+pub mod plan;
 pub mod seeder;
 pub mod timeouts;
 pub mod verify;

@@ -10,6 +10,10 @@ pub(super) fn with_db<T>(
         .app_data_ref::<ScriptContext>()
         .ok_or_else(|| mlua::Error::runtime("queries can only run inside up/down/seed"))?;
     let mut db = ctx.db.borrow_mut();
+    if db.probing() {
+        // `migrate:plan` reports each statement at its line.
+        db.mark_origin(crate::lua::error::caller_location(lua));
+    }
     Ok(f(&mut db))
 }
 

@@ -90,7 +90,13 @@ fn exists(lua: &Lua, sql: &Sql) -> mlua::Result<bool> {
     let ctx = lua
         .app_data_ref::<ScriptContext>()
         .ok_or_else(|| mlua::Error::runtime("no script context"))?;
-    let result = ctx.db.borrow_mut().query(sql);
+    let result = {
+        let mut db = ctx.db.borrow_mut();
+        if db.probing() {
+            db.mark_origin(super::error::caller_location(lua));
+        }
+        db.query(sql)
+    };
     result
         .map(|rows| !rows.is_empty())
         .map_err(|e| db_error(lua, e))

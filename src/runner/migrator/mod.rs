@@ -1,6 +1,7 @@
 //! Plans and runs migration batches against the ledger.
 
 mod hints;
+mod plan;
 mod verify;
 
 use std::collections::{HashMap, HashSet};
