@@ -368,6 +368,21 @@ fn a_failure_sent_ahead_then_pcall_print_and_a_lua_error() {
     );
 }
 
+/// Lua that works a while between statements: those sent ahead are handed
+/// to the connection thread (not run in the next wait), and a failure there
+/// must still be blamed on its own line, before the file's later Lua runs.
+#[test]
+fn statements_handed_to_the_connection_thread_while_lua_works() {
+    const BUSY: &str = "local t = os.clock(); while os.clock() - t < 0.003 do end";
+    let slow_ok = format!("return {{\n  up = function(knex)\n    knex.schema:raw('create table slow_a (id int)')\n    {BUSY}\n    knex.schema:raw('create table slow_b (id int)')\n    {BUSY}\n    knex.schema:raw('create table slow_c (id int)')\n  end,\n  down = function(knex) knex.schema:raw('drop table slow_a, slow_b, slow_c') end,\n}}\n");
+    let slow_failing = format!("return {{\n  up = function(knex)\n    knex.schema:raw('create table slow_d (id int)')\n    {BUSY}\n    knex.schema:raw('alter table nope add column y int')\n    {BUSY}\n    knex.schema:raw('create table slow_e (id int)')\n    {BUSY}\n    print('after the failure')\n  end,\n  down = function(knex) end,\n}}\n");
+    failing_case(
+        "diff_handover",
+        &[("04_slow_ok", &slow_ok), ("05_slow_failing", &slow_failing)],
+        None,
+    );
+}
+
 #[test]
 fn a_failing_down_and_a_failing_seed() {
     failing_case(

@@ -116,6 +116,10 @@ pub struct Session {
     probed: Option<String>,
 }
 
+/// How long statements sent ahead may wait on the Lua thread (while Lua keeps
+/// building) before they are handed to the connection thread.
+const HAND_OVER_AFTER: std::time::Duration = std::time::Duration::from_micros(200);
+
 /// The savepoint opened right after `BEGIN` on a pooled connection.
 const POOL_GUARD: &str = "vectra_pool_guard";
 
@@ -173,6 +177,20 @@ impl Session {
         }
         if self.probe.is_some() {
             self.probed = Some(text.to_string());
+        }
+    }
+
+    /// Runs statements sent ahead, in order, stopping at the first failure
+    /// (the transaction is aborted then), which the next call reports.
+    fn run_held(&mut self, held: Vec<(Sql, Option<String>)>) {
+        for (sql, origin) in held {
+            if self.deferred_error.is_some() {
+                return;
+            }
+            if let Err(mut e) = self.execute(&sql) {
+                e.origin = origin;
+                self.deferred_error = Some(e);
+            }
         }
     }
 
@@ -466,10 +484,11 @@ fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
 /// as running one statement at a time; a statement sent ahead that failed is
 /// reported by the next call, carrying the Lua `file:line` that sent it.
 ///
-/// The statement sent ahead last is held back until another one follows: the
-/// last statement before a wait (a file's only statement, the last of its
-/// statements) then runs directly in that wait, which costs one round trip
-/// instead of two thread hand-overs and a round trip.
+/// Statements sent ahead are first held on the caller's thread: those that
+/// follow each other closely (a `createTable` and its indexes, the last
+/// statements of a file) run directly in the next wait, which costs their
+/// round trips and no thread hand-over; once Lua has spent a while since the
+/// first was held, they are handed to the thread together.
 ///
 /// Two more kinds of work go to the thread without waiting (`stream.rs`): a
 /// `COPY` fed window by window ([`Db::copy_rows`]; every other call finishes
@@ -483,9 +502,10 @@ pub struct Db {
     outstanding: Arc<Outstanding>,
     jobs: Option<std::sync::mpsc::Sender<Job>>,
     worker: Option<std::thread::JoinHandle<()>>,
-    /// A statement sent ahead but not yet handed to the thread, and the Lua
-    /// `file:line` that sent it.
-    held: Option<(Sql, Option<String>)>,
+    /// Statements sent ahead but not yet handed to the thread, with the Lua
+    /// `file:line` that sent each, and when the first of them was held.
+    held: Vec<(Sql, Option<String>)>,
+    held_since: Option<std::time::Instant>,
     /// Mirror of the session's transaction depth: statements are sent ahead
     /// only inside a transaction (outside one, a later statement must not run
     /// after an earlier one failed).
@@ -546,7 +566,8 @@ impl Db {
             outstanding,
             jobs: worker.as_ref().map(|_| jobs),
             worker,
-            held: None,
+            held: Vec::new(),
+            held_since: None,
             depth: 0,
             logging: false,
             pipelining: true,
@@ -666,16 +687,17 @@ impl Db {
         Ok(())
     }
 
-    /// Hands a statement sent ahead to the connection thread (in order).
-    fn send_ahead(&mut self, sql: Sql, origin: Option<String>) -> Result<(), DbError> {
+    /// Hands the held statements to the connection thread, as one job (in order).
+    fn send_held(&mut self) -> Result<(), DbError> {
+        self.held_since = None;
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let held = std::mem::take(&mut self.held);
         self.send_job(Box::new(move |session: &mut Session| {
-            // After a failure the transaction is aborted, and after Ctrl-C it
-            // is about to be rolled back: skip what follows.
-            if session.deferred_error.is_none() && crate::interrupt::received().is_none() {
-                if let Err(mut e) = session.execute(&sql) {
-                    e.origin = origin;
-                    session.deferred_error = Some(e);
-                }
+            // After Ctrl-C the transaction is about to be rolled back: skip.
+            if crate::interrupt::received().is_none() {
+                session.run_held(held);
             }
         }))
     }
@@ -713,7 +735,8 @@ impl Db {
             self.abort_copy();
         }
         let started = std::time::Instant::now();
-        let held = self.held.take();
+        let held = std::mem::take(&mut self.held);
+        self.held_since = None;
         let origin = self.origin.take();
         if report_deferred {
             if let Some(signal) = crate::interrupt::received() {
@@ -728,13 +751,8 @@ impl Db {
         }
         self.wait_idle();
         let mut session = lock(&self.session);
-        if let (Some((sql, origin)), true) = (held, report_deferred) {
-            if session.deferred_error.is_none() {
-                if let Err(mut e) = session.execute(&sql) {
-                    e.origin = origin;
-                    session.deferred_error = Some(e);
-                }
-            }
+        if report_deferred {
+            session.run_held(held);
         }
         let result = match session.deferred_error.take() {
             Some(e) if report_deferred => Err(e),
@@ -779,10 +797,17 @@ impl Db {
                 e
             });
         }
-        match self.held.replace((sql.clone(), origin)) {
-            Some((previous, origin)) => self.send_ahead(previous, origin),
-            None => Ok(()),
+        // Statements that follow each other closely (a `createTable` and its
+        // indexes) are held and run in the next wait on this thread: a hand-
+        // over costs more than it saves there. Once Lua has spent a while
+        // since the first was held, they go to the thread, so the server
+        // works while Lua goes on.
+        let since = *self.held_since.get_or_insert_with(std::time::Instant::now);
+        self.held.push((sql.clone(), origin));
+        if since.elapsed() >= HAND_OVER_AFTER {
+            self.send_held()?;
         }
+        Ok(())
     }
 
     /// True when work may be sent ahead of its answer (a cursor's next

@@ -100,9 +100,7 @@ impl Db {
     /// Queues `job` for the connection thread, after the statement held back
     /// (so everything runs in call order).
     fn queue(&mut self, job: Job) -> Result<(), DbError> {
-        if let Some((sql, origin)) = self.held.take() {
-            self.send_ahead(sql, origin)?;
-        }
+        self.send_held()?;
         self.send_job(job)
     }
 
