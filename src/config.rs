@@ -51,6 +51,7 @@ struct EnvironmentKeys {
     ledger_table: Option<String>,
     ledger_schema: Option<String>,
     lock_timeout: Option<String>,
+    connect_timeout: Option<String>,
     statement_timeout: Option<String>,
     statement_lock_timeout: Option<String>,
     lua_time_limit: Option<String>,
@@ -70,6 +71,7 @@ impl EnvironmentKeys {
             ledger_table: self.ledger_table.or(defaults.ledger_table),
             ledger_schema: self.ledger_schema.or(defaults.ledger_schema),
             lock_timeout: self.lock_timeout.or(defaults.lock_timeout),
+            connect_timeout: self.connect_timeout.or(defaults.connect_timeout),
             statement_timeout: self.statement_timeout.or(defaults.statement_timeout),
             statement_lock_timeout: self
                 .statement_lock_timeout
@@ -121,6 +123,8 @@ pub struct Settings {
     pub ledger_table: String,
     pub ledger_schema: String,
     pub lock_timeout: Duration,
+    /// Bounds connecting, start-up included (a `connect_timeout` in the URL wins).
+    pub connect_timeout: Duration,
     pub statement_timeout: Duration,
     /// PostgreSQL's `lock_timeout` for each statement of a migration or seed
     /// (0 = the server's own setting); `lock_timeout` is the wait for the
@@ -291,6 +295,10 @@ impl Settings {
             &expand_key("lock_timeout", keys.lock_timeout)?.unwrap_or_else(|| "60s".into()),
         )
         .map_err(|e| ConfigError(format!("{where_}: `lock_timeout`: {e}")))?;
+        let connect_timeout = parse_duration(
+            &expand_key("connect_timeout", keys.connect_timeout)?.unwrap_or_else(|| "10s".into()),
+        )
+        .map_err(|e| ConfigError(format!("{where_}: `connect_timeout`: {e}")))?;
         let statement_timeout = parse_duration(
             &expand_key("statement_timeout", keys.statement_timeout)?.unwrap_or_else(|| "0".into()),
         )
@@ -324,6 +332,7 @@ impl Settings {
             ledger_table,
             ledger_schema,
             lock_timeout,
+            connect_timeout,
             statement_timeout,
             statement_lock_timeout,
             lua_time_limit,

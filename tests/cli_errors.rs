@@ -317,14 +317,12 @@ fn builder_misuse_names_the_users_line_and_what_to_do() {
     }
 }
 
-/// A listener that accepts TCP connections and never answers: the run fails
-/// after `connect_timeout` with a clear message instead of hanging.
-#[test]
-fn a_server_that_never_answers_fails_after_connect_timeout() {
+/// A listener on 127.0.0.1 that accepts TCP connections and never answers;
+/// its port, and the thread keeping the accepted sockets open (and silent).
+fn silent_listener() -> (u16, std::thread::JoinHandle<()>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let held = std::thread::spawn(move || {
-        // Keep accepted sockets open (and silent) until the test ends.
         let mut open = Vec::new();
         for stream in listener.incoming().take(4) {
             match stream {
@@ -334,6 +332,14 @@ fn a_server_that_never_answers_fails_after_connect_timeout() {
         }
         std::thread::sleep(std::time::Duration::from_secs(8));
     });
+    (port, held)
+}
+
+/// A server that accepts and never answers: the run fails after
+/// `connect_timeout` with a clear message instead of hanging.
+#[test]
+fn a_server_that_never_answers_fails_after_connect_timeout() {
+    let (port, held) = silent_listener();
     let p = Project::bare();
     let url = format!(
         "postgres://nobody:hunter2secret@127.0.0.1:{port}/db?connect_timeout=2&sslmode=disable"
@@ -354,5 +360,22 @@ fn a_server_that_never_answers_fails_after_connect_timeout() {
         "password shown; {out}"
     );
     assert!(took < std::time::Duration::from_secs(7), "took {took:?}");
+    drop(held);
+}
+
+/// The same bound from `vectra-db.toml` (`connect_timeout`), for a URL that
+/// sets none.
+#[test]
+fn connect_timeout_from_the_config_bounds_connecting() {
+    let (port, held) = silent_listener();
+    let p = Project::bare();
+    p.config(&format!(
+        "[environments.development]\nconnection = \"postgres://nobody@127.0.0.1:{port}/db?sslmode=disable\"\nconnect_timeout = \"1s\"\n"
+    ));
+    let started = std::time::Instant::now();
+    let out = p.run(&["migrate:latest"]);
+    let took = started.elapsed();
+    fails_clearly(&out, &["no answer within 1 s", "connect_timeout"]);
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
     drop(held);
 }

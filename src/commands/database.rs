@@ -5,18 +5,17 @@ use serde_json::json;
 
 use super::{connect_for_changes, migrate, seed, Done, Global, RunFlags};
 use crate::config::Settings;
-use crate::db::{ConnectOptions, ConnectTarget, Db};
+use crate::db::{ConnectTarget, Db};
 use crate::output::Reporter;
 use crate::runner::migrator::Target;
 use crate::runner::seeder::Seeder;
 use crate::runner::{files, RunnerError};
 use crate::sql::{quote_ident, quote_literal};
 
-fn maintenance(target: &ConnectTarget) -> Result<Db, RunnerError> {
-    let options = ConnectOptions {
-        connect_timeout: Some(std::time::Duration::from_secs(10)),
-    };
-    let client = target.with_database("postgres").connect(&options)?;
+fn maintenance(target: &ConnectTarget, settings: &Settings) -> Result<Db, RunnerError> {
+    let client = target
+        .with_database("postgres")
+        .connect(&super::connect_options(settings))?;
     Ok(Db::new(client))
 }
 
@@ -36,7 +35,7 @@ pub fn setup(
 ) -> Result<Done, RunnerError> {
     let target = changes_target(settings)?;
     let name = target.database().to_string();
-    let mut admin = maintenance(&target)?;
+    let mut admin = maintenance(&target, settings)?;
     let exists = !admin
         .simple_rows(&format!(
             "select 1 from pg_database where datname = {}",
@@ -92,7 +91,7 @@ pub fn reset(
             "`db:reset` would drop database `{name}` on `{target}`, which is not a local server (Unix socket, localhost, 127.0.0.1, ::1); pass `--force` if you mean it"
         )));
     }
-    let admin = maintenance(&target)?.into_shared();
+    let admin = maintenance(&target, settings)?.into_shared();
     validate_files(settings, &admin)?;
     if !force {
         let others = admin.borrow_mut().simple_rows(&format!(

@@ -318,6 +318,14 @@ fn connect(settings: &Settings, global: &Global, dry_run: bool) -> Result<Shared
     connect_to(&settings.connection, false, settings, global, dry_run)
 }
 
+/// Bounds on connecting: the environment's `connect_timeout` (0 = none),
+/// unless the connection string sets its own.
+fn connect_options(settings: &Settings) -> ConnectOptions {
+    ConnectOptions {
+        connect_timeout: Some(settings.connect_timeout).filter(|t| !t.is_zero()),
+    }
+}
+
 /// For the verbs that change the database: `direct_connection` when the
 /// environment sets one (bypassing a pooler, as Prisma's `directUrl`), else
 /// `connection`.
@@ -346,9 +354,7 @@ fn connect_to(
             e
         })
     })?;
-    let (client, cancel) = target.connect_cancellable(&ConnectOptions {
-        connect_timeout: Some(std::time::Duration::from_secs(10)),
-    })?;
+    let (client, cancel) = target.connect_cancellable(&connect_options(settings))?;
     crate::interrupt::set_canceller(Some(cancel));
     let mut db = Db::new(client);
     db.set_endpoint(target.endpoint(direct));

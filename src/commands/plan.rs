@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{connect, plural, Done, Global};
 use crate::config::{Overrides, Settings};
-use crate::db::{ConnectOptions, ConnectTarget, Db};
+use crate::db::{ConnectTarget, Db};
 use crate::output::Reporter;
 use crate::runner::plan::{self, human_size, PlannedMigration, PlannedStatement, Warning};
 use crate::runner::{Direction, Migrator, Observer, RunnerError};
@@ -92,9 +92,7 @@ fn read_sizes(
     let other = Settings::resolve(&overrides, cwd)
         .map_err(|e| RunnerError::Config(format!("--sizes-from `{environment}`: {}", e.0)))?;
     let target = ConnectTarget::parse(&other.connection).map_err(RunnerError::Config)?;
-    let client = target.connect(&ConnectOptions {
-        connect_timeout: Some(Duration::from_secs(10)),
-    })?;
+    let client = target.connect(&super::connect_options(&other))?;
     let mut db = Db::new(client);
     plan::sizes_from(&mut db, environment, planned)?;
     Ok(())
