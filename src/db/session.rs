@@ -78,7 +78,7 @@ pub struct Session {
     /// The first error of a statement sent ahead; reported by the next call.
     pub(super) deferred_error: Option<DbError>,
     /// The connection looks pooled ([`Db::looks_pooled`]): every transaction
-    /// ends by deallocating all named statements on its server connection.
+    /// ends by deallocating the driver's named statements on its server connection.
     pub(super) pooled: bool,
     /// `; SET LOCAL …` sent with every outermost `BEGIN` ([`Db::set_transaction_settings`]).
     pub(super) preamble: String,
@@ -87,6 +87,11 @@ pub struct Session {
     pub(super) probe: Option<Box<dyn StatementProbe>>,
     pub(super) probed: Option<String>,
 }
+
+/// Deallocates the driver's named statements (`s0`, `s1`, …) on this server
+/// connection, and nothing else: a pooler that tracks prepared statements
+/// itself (PgBouncer 1.21+) keeps its own under other names.
+const DEALLOCATE_OURS: &str = "DO $$DECLARE n text; BEGIN FOR n IN SELECT name FROM pg_prepared_statements WHERE name ~ '^s[0-9]+$' LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END$$";
 
 /// The savepoint opened right after `BEGIN` on a pooled connection.
 const POOL_GUARD: &str = "vectra_pool_guard";
@@ -189,16 +194,17 @@ impl Session {
         let text = match self.depth {
             0 => return Ok(()),
             // Through a pooler, the driver's own type-lookup statements
-            // (which it never closes) must not stay behind either: all go.
-            // An aborted transaction first returns to the guard savepoint,
-            // where `DEALLOCATE` may run.
+            // (which it never closes) must not stay behind either: every
+            // statement named as the driver names them goes. An aborted
+            // transaction first returns to the guard savepoint, where
+            // `DEALLOCATE` may run.
             1 if self.pooled && outer == "ROLLBACK" => {
                 self.close_named_statements();
-                format!("ROLLBACK TO SAVEPOINT {POOL_GUARD}; DEALLOCATE ALL; ROLLBACK")
+                format!("ROLLBACK TO SAVEPOINT {POOL_GUARD}; {DEALLOCATE_OURS}; ROLLBACK")
             }
             1 if self.pooled => {
                 self.close_named_statements();
-                format!("DEALLOCATE ALL; {outer}")
+                format!("{DEALLOCATE_OURS}; {outer}")
             }
             1 => {
                 self.close_named_statements();
