@@ -36,15 +36,22 @@ fn column_exists(db: &TestDb, table: &str, column: &str) -> bool {
         == "1"
 }
 
-#[test]
-fn a_migration_blocked_by_another_session_fails_fast_naming_it_and_applies_nothing() {
-    let db = TestDb::new("to_blocked");
+/// A database with a table `t` and a project whose second migration alters
+/// it with `lockTimeout = "1s"`.
+fn blocked_alter(tag: &str) -> (TestDb, Project) {
+    let db = TestDb::new(tag);
     db.client()
         .batch_execute("create table t (id integer)")
         .unwrap();
     let p = Project::new(&db);
     p.table_migration("001_a", "a")
         .migration("002_alter_t", ALTER_T);
+    (db, p)
+}
+
+#[test]
+fn a_migration_blocked_by_another_session_fails_fast_naming_it_and_applies_nothing() {
+    let (db, p) = blocked_alter("to_blocked");
     let (holder, pid) = hold_lock(&db, "t", "access share");
 
     let started = Instant::now();
@@ -72,13 +79,7 @@ fn a_migration_blocked_by_another_session_fails_fast_naming_it_and_applies_nothi
 
 #[test]
 fn with_lock_retries_the_batch_runs_again_once_the_blocker_ends() {
-    let db = TestDb::new("to_retry");
-    db.client()
-        .batch_execute("create table t (id integer)")
-        .unwrap();
-    let p = Project::new(&db);
-    p.table_migration("001_a", "a")
-        .migration("002_alter_t", ALTER_T);
+    let (db, p) = blocked_alter("to_retry");
     let (mut holder, pid) = hold_lock(&db, "t", "access share");
     let ends = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(2));

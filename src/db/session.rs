@@ -16,14 +16,8 @@ use postgres::fallible_iterator::FallibleIterator;
 
 /// True for statements that read or write rows but change no table definitions.
 fn is_data_statement(text: &str) -> bool {
-    let word: String = text
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_lowercase();
     matches!(
-        word.as_str(),
+        crate::sql::first_word(text).as_str(),
         "select"
             | "insert"
             | "update"

@@ -117,6 +117,26 @@ pub fn lock_transaction(
     Ok(())
 }
 
+/// Ends whatever a run left open: its first transaction when nothing ran in
+/// it (nothing to do, an error before the batch), or a dry run's. Committed
+/// only after success and when `commit` (not a dry run).
+pub(crate) fn end_first_transaction<T>(
+    db: &crate::db::SharedDb,
+    result: Result<T, RunnerError>,
+    commit: bool,
+) -> Result<T, RunnerError> {
+    let mut db = db.borrow_mut();
+    let ended = match (&result, db.in_transaction()) {
+        (_, false) => Ok(()),
+        (Ok(_), true) if commit => db.commit(),
+        _ => db.rollback(),
+    };
+    drop(db);
+    let outcome = result?;
+    ended?;
+    Ok(outcome)
+}
+
 /// A run that spans several transactions (`why` says which file or flag made
 /// it so) must keep other runners out between them too: the lock is also
 /// held for the session, taken inside the first transaction, which already

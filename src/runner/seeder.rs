@@ -80,16 +80,7 @@ impl<'a> Seeder<'a> {
             &mut *self.observer,
         )
         .and_then(|()| self.run_locked(chosen, &ledger_name, dry_run));
-        let mut db = self.db.borrow_mut();
-        let ended = match (&result, db.in_transaction()) {
-            (_, false) => Ok(()),
-            (Ok(_), true) if !dry_run => db.commit(),
-            _ => db.rollback(),
-        };
-        drop(db);
-        let outcome = result?;
-        ended?;
-        Ok(outcome)
+        super::end_first_transaction(&self.db, result, !dry_run)
     }
 
     fn run_locked(

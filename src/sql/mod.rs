@@ -14,6 +14,16 @@ pub use ident::{quote_ident, quote_literal, quote_qualified};
 pub use raw::Raw;
 pub use value::Value;
 
+/// The first word of a statement, lower-cased (`create`, `select`, `begin`):
+/// enough to tell DDL from data and transaction control.
+pub fn first_word(text: &str) -> String {
+    text.trim_start()
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
 /// One statement ready to send: text with `$1…$n` placeholders and the values for them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sql {

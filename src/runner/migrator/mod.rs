@@ -257,6 +257,31 @@ impl<'a> Migrator<'a> {
         Ok((Status { applied, pending }, kept))
     }
 
+    /// The pending files read for a run that is rolled back (`migrate:verify`,
+    /// `migrate:plan`): the ledger read (created if missing, inside the open
+    /// transaction), applied rows without a file refused unless
+    /// `ignore_missing`. Also says whether the Knex lock row is set.
+    fn pending_steps(&mut self, ignore_missing: bool) -> Result<(bool, Vec<Step>), RunnerError> {
+        let (knex_locked, snap) = self.snapshot(LedgerUse::Create)?;
+        let (status, _) = self.classify(&snap, &HashSet::new())?;
+        let missing = status.names_in(AppliedState::Missing);
+        if !missing.is_empty() && !ignore_missing {
+            return Err(RunnerError::Missing(missing));
+        }
+        let mut steps = Vec::new();
+        for f in (0..snap.files.len()).filter(|f| !snap.file_row.contains_key(f)) {
+            let file = snap.files[f].clone();
+            let bytes = file.read()?;
+            steps.push(Step {
+                checksum: checksum(&bytes),
+                bytes,
+                file,
+                row_id: None,
+            });
+        }
+        Ok((knex_locked, steps))
+    }
+
     /// `migrate:list` / `migrate:status`: read only, no lock, creates nothing.
     pub fn status(&mut self) -> Result<Status, RunnerError> {
         let (_, snap) = self.snapshot(LedgerUse::ReadOnly)?;
@@ -283,18 +308,7 @@ impl<'a> Migrator<'a> {
     ) -> Result<BatchOutcome, RunnerError> {
         self.begin_locked()?;
         let result = self.run_locked(target, options);
-        // Whatever is still open: the first transaction when nothing ran in
-        // it (nothing to do, an error before the batch) or a dry run's.
-        let mut db = self.db.borrow_mut();
-        let ended = match (&result, db.in_transaction()) {
-            (_, false) => Ok(()),
-            (Ok(_), true) if !options.dry_run => db.commit(),
-            _ => db.rollback(),
-        };
-        drop(db);
-        let outcome = result?;
-        ended?;
-        Ok(outcome)
+        super::end_first_transaction(&self.db, result, !options.dry_run)
     }
 
     fn run_locked(

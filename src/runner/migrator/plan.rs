@@ -20,25 +20,9 @@ impl<'a> Migrator<'a> {
     }
 
     fn plan_locked(&mut self) -> Result<Vec<PlannedMigration>, RunnerError> {
-        let (knex_locked, snap) = self.snapshot(LedgerUse::Create)?;
+        let (knex_locked, steps) = self.pending_steps(false)?;
         if knex_locked {
             return Err(RunnerError::KnexLocked(self.ledger.lock_table()));
-        }
-        let (status, _) = self.classify(&snap, &HashSet::new())?;
-        let missing = status.names_in(AppliedState::Missing);
-        if !missing.is_empty() {
-            return Err(RunnerError::Missing(missing));
-        }
-        let mut steps = Vec::new();
-        for f in (0..snap.files.len()).filter(|f| !snap.file_row.contains_key(f)) {
-            let file = snap.files[f].clone();
-            let bytes = file.read()?;
-            steps.push(Step {
-                checksum: String::new(),
-                bytes,
-                file,
-                row_id: None,
-            });
         }
         let loaded = self.load(steps, &["up"])?;
         let recording = Recording::shared();

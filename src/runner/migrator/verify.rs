@@ -19,23 +19,7 @@ impl<'a> Migrator<'a> {
     }
 
     fn verify_locked(&mut self, options: RunOptions) -> Result<Vec<Verified>, RunnerError> {
-        let (_, snap) = self.snapshot(LedgerUse::Create)?;
-        let (status, _) = self.classify(&snap, &HashSet::new())?;
-        let missing = status.names_in(AppliedState::Missing);
-        if !missing.is_empty() && !options.ignore_missing {
-            return Err(RunnerError::Missing(missing));
-        }
-        let mut steps = Vec::new();
-        for f in (0..snap.files.len()).filter(|f| !snap.file_row.contains_key(f)) {
-            let file = snap.files[f].clone();
-            let bytes = file.read()?;
-            steps.push(Step {
-                checksum: checksum(&bytes),
-                bytes,
-                file,
-                row_id: None,
-            });
-        }
+        let (_, steps) = self.pending_steps(options.ignore_missing)?;
         let loaded = self.load(steps, &["up", "down"])?;
         self.observer.starting(Direction::Up, loaded.len());
         self.verify_each(&loaded)

@@ -311,14 +311,8 @@ const LOCKS: &str = "select relation::text, mode from pg_catalog.pg_locks \
 /// `BEGIN`, savepoints and their ends (`knex.transaction` inside a migration):
 /// not statements of the migration's own.
 fn is_transaction_control(sql: &str) -> bool {
-    let first: String = sql
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_lowercase();
     matches!(
-        first.as_str(),
+        crate::sql::first_word(sql).as_str(),
         "begin" | "commit" | "rollback" | "savepoint" | "release" | "start" | "end"
     )
 }
