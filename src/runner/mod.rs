@@ -154,8 +154,8 @@ pub fn hold_across_transactions(
             return Err(RunnerError::Config(format!(
                 "{why}, so the run spans several transactions and needs a lock that lasts between them; \
                  this connection looks like it goes through a pooler ({reason}), where such a lock would stay behind on a pooled server connection; nothing was run\n  \
-                 set `direct_connection` for environment `{environment}` in vectra-db.toml (a connection straight to the server, used by the verbs that change the database), \
-                 or put the statements in transactional migrations"
+                 set `direct_connection` for environment `{environment}` in vectra-db.toml (a connection straight to the server, used by the verbs that change the database; \
+                 if nothing pools this connection, for example a container's published port, set it to the same connection string), or put the statements in transactional migrations"
             )));
         }
     }
