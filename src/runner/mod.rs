@@ -225,6 +225,28 @@ pub enum RunnerError {
 }
 
 impl RunnerError {
+    /// The database error under this one, if any (through advice and
+    /// lock-timeout wrappers).
+    pub fn db_error(&self) -> Option<&DbError> {
+        match self {
+            RunnerError::Script { error, .. } => error.db.as_deref(),
+            RunnerError::Db(db) => Some(db),
+            RunnerError::Advised { error, .. }
+            | RunnerError::StatementLockTimeout { error, .. } => error.db_error(),
+            _ => None,
+        }
+    }
+
+    pub fn db_error_mut(&mut self) -> Option<&mut DbError> {
+        match self {
+            RunnerError::Script { error, .. } => error.db.as_deref_mut(),
+            RunnerError::Db(db) => Some(db),
+            RunnerError::Advised { error, .. }
+            | RunnerError::StatementLockTimeout { error, .. } => error.db_error_mut(),
+            _ => None,
+        }
+    }
+
     /// The process exit code for this error (SPEC §3: 1 failed, 2 usage/config).
     pub fn exit_code(&self) -> u8 {
         match self {

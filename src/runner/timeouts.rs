@@ -158,25 +158,13 @@ fn enter(db: &SharedDb, script: &Script) -> Result<Option<Undo>, DbError> {
     }))
 }
 
-/// The database error under a runner error, if any.
-fn db_error(error: &RunnerError) -> Option<&DbError> {
-    match error {
-        RunnerError::Script { error, .. } => error.db.as_deref(),
-        RunnerError::Db(db) => Some(db),
-        RunnerError::Advised { error, .. } | RunnerError::StatementLockTimeout { error, .. } => {
-            db_error(error)
-        }
-        _ => None,
-    }
-}
-
 /// True when the run failed because a lock was not granted in time: a
 /// statement's `lock_timeout`, or the wait for the run's own lock.
 pub fn is_lock_timeout(error: &RunnerError) -> bool {
     match error {
         RunnerError::LockTimeout { .. } | RunnerError::StatementLockTimeout { .. } => true,
         RunnerError::Advised { error, .. } => is_lock_timeout(error),
-        other => db_error(other).is_some_and(|d| d.is(LOCK_NOT_AVAILABLE)),
+        other => other.db_error().is_some_and(|d| d.is(LOCK_NOT_AVAILABLE)),
     }
 }
 
@@ -360,7 +348,7 @@ pub fn blockers(db: &mut Db, sql: &str) -> Result<Vec<Blocker>, DbError> {
 /// (see [`blockers`]) and what to do. Other errors come back unchanged.
 /// Call it after the failed transaction was rolled back.
 pub fn explain(db: &SharedDb, error: RunnerError) -> RunnerError {
-    let Some(failed) = db_error(&error) else {
+    let Some(failed) = error.db_error() else {
         return error;
     };
     if !failed.is(LOCK_NOT_AVAILABLE) || matches!(error, RunnerError::StatementLockTimeout { .. }) {

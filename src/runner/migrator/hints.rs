@@ -1,31 +1,14 @@
 //! Advice added to errors whose plain PostgreSQL message leaves the user stuck.
 
-use crate::db::{DbError, SharedDb};
+use crate::db::SharedDb;
 use crate::runner::RunnerError;
 use crate::sql::quote_ident;
-
-/// The database error inside a runner error, if any.
-fn db_error(error: &RunnerError) -> Option<&DbError> {
-    match error {
-        RunnerError::Script { error, .. } => error.db.as_deref(),
-        RunnerError::Db(db) => Some(&**db),
-        _ => None,
-    }
-}
-
-fn db_error_mut(error: &mut RunnerError) -> Option<&mut DbError> {
-    match error {
-        RunnerError::Script { error, .. } => error.db.as_deref_mut(),
-        RunnerError::Db(db) => Some(&mut **db),
-        _ => None,
-    }
-}
 
 /// PostgreSQL's `out of shared memory` (SQLSTATE 53200, hint about
 /// `max_locks_per_transaction`): one transaction holds a lock per table,
 /// index and sequence it touched, and a big batch runs out of them.
 pub(super) fn too_many_locks(error: RunnerError, per_migration: bool) -> RunnerError {
-    if !db_error(&error).is_some_and(|d| d.is("53200")) {
+    if !error.db_error().is_some_and(|d| d.is("53200")) {
         return error;
     }
     let advice = if per_migration {
@@ -44,7 +27,7 @@ pub(super) fn too_many_locks(error: RunnerError, per_migration: bool) -> RunnerE
 /// name it and the statement that clears it, as PostgreSQL's message does
 /// not. Asked after the batch was rolled back, on the run's connection.
 pub(super) fn invalid_index(error: &mut RunnerError, db: &SharedDb) {
-    let Some(failed) = db_error_mut(error) else {
+    let Some(failed) = error.db_error_mut() else {
         return;
     };
     let creates_index = {
