@@ -109,7 +109,7 @@ fn run_knex(db: &TestDb, migrations: &Path, seeds: &Path) -> String {
 fn statements(log: &str, batch_table: Option<&str>) -> Vec<String> {
     let skip = [
         "knex_migrations",
-        "pg_advisory",
+        "_advisory_",
         "pg_locks",
         "client_connection_check_interval",
         "lock_timeout",

@@ -357,7 +357,6 @@ fn connect_to(
     let (client, cancel) = target.connect_cancellable(&connect_options(settings))?;
     crate::interrupt::set_canceller(Some(cancel));
     let mut db = Db::new(client);
-    db.set_endpoint(target.endpoint(direct));
     // Internal switch for the differential test: every statement waits for
     // its answer, the reference a pipelined run must be indistinguishable from.
     if std::env::var_os("VECTRA_DB_PIPELINE").is_some_and(|v| v == "off") {
@@ -368,12 +367,8 @@ fn connect_to(
     // client_connection_check_interval (PostgreSQL 14+: a killed runner's
     // statement is cancelled, and its locks freed, within a second) go with
     // each transaction's `BEGIN`.
-    let version = db
-        .simple_rows("select current_setting('server_version_num')")?
-        .first()
-        .and_then(|row| row.first().cloned().flatten())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    // The same round trip tells whether the connection looks pooled.
+    let version = db.meet_server(target.endpoint(direct))?;
     db.set_transaction_settings(timeouts::transaction_settings(
         settings.statement_timeout,
         settings.statement_lock_timeout,

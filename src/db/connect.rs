@@ -86,8 +86,9 @@ pub(crate) fn looks_pooled(
     }
 }
 
-/// The server's side of [`looks_pooled`], in one query.
-pub(crate) const POOLED_QUERY: &str = "select current_setting('port'), (select client_addr is null from pg_stat_activity where pid = pg_backend_pid())";
+/// What a run asks the server once, in one round trip: its version, and its
+/// side of [`looks_pooled`].
+pub(crate) const SERVER_QUERY: &str = "select current_setting('server_version_num'), current_setting('port'), (select client_addr is null from pg_stat_activity where pid = pg_backend_pid())";
 
 /// Knobs that do not belong to the connection string.
 #[derive(Debug, Clone, Default)]

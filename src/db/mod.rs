@@ -113,10 +113,8 @@ pub struct Db {
     /// A `COPY … FROM STDIN` still taking rows ([`Db::copy_rows`]); any other
     /// call finishes it first.
     copy: Option<stream::OpenCopy>,
-    /// How the connection reached the server (for the runner's lock).
-    endpoint: Option<Endpoint>,
-    /// [`Db::looks_pooled`], asked once.
-    pooled: Option<Option<String>>,
+    /// Why the connection looks pooled ([`Db::meet_server`]), if it does.
+    pooled: Option<String>,
     /// The settings every transaction starts with (a copy of the session's).
     transaction_settings: Vec<(String, String)>,
     /// A [`StatementProbe`] listens (`migrate:plan`), and the Lua `file:line`
@@ -162,7 +160,6 @@ impl Db {
             catching: 0,
             waited: std::time::Duration::ZERO,
             copy: None,
-            endpoint: None,
             pooled: None,
             transaction_settings: Vec::new(),
             probing: false,
@@ -212,34 +209,35 @@ impl Db {
         self.catching = 0;
     }
 
-    pub fn set_endpoint(&mut self, endpoint: Endpoint) {
-        self.endpoint = Some(endpoint);
+    /// Asks the server, in one round trip, its `server_version_num` (returned)
+    /// and whether this connection, reached through `endpoint`, looks pooled
+    /// (see [`connect::looks_pooled`]; never for `direct_connection`), which
+    /// [`Db::looks_pooled`] then tells and every transaction acts on.
+    pub fn meet_server(&mut self, endpoint: Endpoint) -> Result<u32, DbError> {
+        let (version, pooled) = self.call(true, |s| {
+            let rows = probe::text_rows(&mut s.client, connect::SERVER_QUERY)?;
+            let column = |i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten());
+            let version = column(0).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let pooled = if endpoint.direct {
+                None
+            } else {
+                connect::looks_pooled(
+                    endpoint,
+                    &column(1).unwrap_or_default(),
+                    column(2).as_deref() == Some("t"),
+                )
+            };
+            s.pooled = pooled.is_some();
+            Ok((version, pooled))
+        })?;
+        self.pooled = pooled;
+        Ok(version)
     }
 
-    /// Why the connection looks like it goes through a pooler (see
-    /// [`connect::looks_pooled`]), or `None`: asked of the server once, and
-    /// never for `direct_connection` or a connection made without an endpoint.
-    pub fn looks_pooled(&mut self) -> Result<Option<String>, DbError> {
-        if let Some(known) = &self.pooled {
-            return Ok(known.clone());
-        }
-        let verdict = match self.endpoint.filter(|e| !e.direct) {
-            None => None,
-            Some(endpoint) => {
-                let rows = self.simple_rows_unlogged(connect::POOLED_QUERY)?;
-                let row = rows.first();
-                let server_port = row.and_then(|r| r[0].as_deref()).unwrap_or_default();
-                let client_on_socket = row.and_then(|r| r[1].as_deref()) == Some("t");
-                connect::looks_pooled(endpoint, server_port, client_on_socket)
-            }
-        };
-        let pooled = verdict.is_some();
-        self.call(true, move |s| {
-            s.pooled = pooled;
-            Ok(())
-        })?;
-        self.pooled = Some(verdict.clone());
-        Ok(verdict)
+    /// Why the connection looks like it goes through a pooler, or `None`
+    /// (also for a connection [`Db::meet_server`] was not called on).
+    pub fn looks_pooled(&self) -> Option<&str> {
+        self.pooled.as_deref()
     }
 
     /// Total time spent waiting for the server so far.
@@ -413,9 +411,6 @@ impl Db {
 
     /// Opens a transaction, or a savepoint inside the current one.
     pub fn begin(&mut self) -> Result<(), DbError> {
-        if self.depth == 0 && self.pooled.is_none() {
-            self.looks_pooled()?;
-        }
         self.call(true, |s| s.begin())?;
         self.depth += 1;
         Ok(())
@@ -487,12 +482,7 @@ impl Db {
         &mut self,
         text: &str,
     ) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        self.call(true, |s| {
-            let log = s.log.take();
-            let rows = s.simple_rows(text);
-            s.log = log;
-            rows
-        })
+        self.call(true, |s| probe::text_rows(&mut s.client, text))
     }
 }
 

@@ -210,16 +210,16 @@ impl Session {
         self.batch(&text)
     }
 
-    /// No named prepared statement may outlive its transaction: through a
-    /// transaction pooler (PgBouncer before 1.21) the next transaction may run
-    /// on another server connection, where the name is unknown, and the
-    /// server connection this one leaves behind goes to another client, whose
-    /// own `s0` would collide. Dropping them queues their `Close` ahead of
-    /// the `COMMIT` / `ROLLBACK` about to be sent; the driver's type-lookup
-    /// statements go the same way.
+    /// No named prepared statement of ours may outlive its transaction:
+    /// through a transaction pooler (PgBouncer before 1.21) the next
+    /// transaction may run on another server connection, where the name is
+    /// unknown, and the server connection this one leaves behind goes to
+    /// another client, whose own `s0` would collide. Dropping them queues
+    /// their `Close` ahead of the `COMMIT` / `ROLLBACK` about to be sent.
+    /// (The driver's type-lookup statements cannot be closed this way: it
+    /// keeps them for the connection's life; see `DEALLOCATE_OURS`.)
     fn close_named_statements(&mut self) {
         self.statements.clear();
-        self.client.clear_type_cache();
     }
 
     /// True inside `BEGIN` … `COMMIT`.

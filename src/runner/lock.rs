@@ -52,27 +52,22 @@ pub fn acquire_in_transaction(
     on_wait: &mut dyn FnMut(Option<String>),
 ) -> Result<Acquired, LockError> {
     let got = db
-        .simple_rows(&format!(
-            "select pg_try_advisory_xact_lock({key}), current_setting('lock_timeout')"
-        ))
+        .simple_rows(&format!("select pg_try_advisory_xact_lock({key})"))
         .map_err(LockError::Db)?;
-    let row = got.first();
-    if row.and_then(|r| r[0].as_deref()) == Some("t") {
+    if got.first().and_then(|r| r[0].as_deref()) == Some("t") {
         return Ok(Acquired::AtOnce);
     }
-    let previous = row
-        .and_then(|r| r.get(1).cloned().flatten())
-        .unwrap_or_else(|| "0".into());
     let holder = holder_pid(db, key);
     on_wait(holder.clone());
     let started = Instant::now();
-    let ms = timeout.as_millis().max(1);
+    // Zero would mean "wait forever" to PostgreSQL; the least wait is 1 ms.
+    let bound = super::timeouts::millis(timeout.max(Duration::from_millis(1)));
     // `lock_timeout` bounds the blocking call for this transaction only, and
-    // goes back to what it was, so the migrations see their own setting.
+    // goes back to the run's value, so the migrations see their own setting.
     let result = db.batch(&format!(
-        "set local lock_timeout = {}; select pg_advisory_xact_lock({key}); select set_config('lock_timeout', {}, true)",
-        quote_literal(&format!("{ms}ms")),
-        quote_literal(&previous)
+        "set local lock_timeout = {}; select pg_advisory_xact_lock({key}); {}",
+        quote_literal(&bound),
+        super::timeouts::restore_local(db, "lock_timeout")
     ));
     match result {
         Ok(()) => Ok(Acquired::AfterWaiting(started.elapsed())),

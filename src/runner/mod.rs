@@ -142,34 +142,68 @@ pub(crate) fn end_first_transaction<T>(
 /// held for the session, taken inside the first transaction, which already
 /// holds it. A pooled server connection would keep such a lock after the
 /// run, so a connection that looks pooled is refused, naming `direct_connection`.
-pub fn hold_across_transactions(
+fn hold_across_transactions(
     db: &crate::db::SharedDb,
     ledger_name: &str,
     environment: &str,
     why: &str,
 ) -> Result<(), RunnerError> {
     let mut db = db.borrow_mut();
-    {
-        if let Some(reason) = db.looks_pooled()? {
-            return Err(RunnerError::Config(format!(
+    if let Some(reason) = db.looks_pooled() {
+        return Err(RunnerError::Config(format!(
                 "{why}, so the run spans several transactions and needs a lock that lasts between them; \
                  this connection looks like it goes through a pooler ({reason}), where such a lock would stay behind on a pooled server connection; nothing was run\n  \
                  set `direct_connection` for environment `{environment}` in vectra-db.toml (a connection straight to the server, used by the verbs that change the database; \
                  if nothing pools this connection, for example a container's published port, set it to the same connection string), or put the statements in transactional migrations"
-            )));
-        }
+        )));
     }
     lock::hold_for_session(&mut db, lock::key(ledger_name))?;
     Ok(())
 }
 
-/// Ends what [`hold_across_transactions`] took.
-pub fn release_across_transactions(
+/// Why a run of `segments` transaction segments spans several transactions
+/// (`outside`: its first `transaction = false` file; `several`: the reason
+/// when all are transactional), or `None` when one transaction carries it.
+/// A dry run never does: it is one transaction with savepoints.
+pub(crate) fn spanning_reason(
+    segments: usize,
+    dry_run: bool,
+    outside: Option<&str>,
+    several: &str,
+) -> Option<String> {
+    if dry_run {
+        return None;
+    }
+    match outside {
+        Some(file) => Some(format!(
+            "`{file}` runs outside a transaction (`config = {{ transaction = false }}`)"
+        )),
+        None if segments > 1 => Some(several.to_string()),
+        None => None,
+    }
+}
+
+/// Runs `run` (the segments of a run, inside its first transaction, which
+/// holds the lock). When the run spans transactions (`spans`: why), the lock
+/// is first held for the session too ([`hold_across_transactions`]), the
+/// first transaction committed, and the hold given back after `run`.
+pub(crate) fn with_lock_across<T>(
     db: &crate::db::SharedDb,
     ledger_name: &str,
-) -> Result<(), RunnerError> {
-    lock::release_session(&mut db.borrow_mut(), lock::key(ledger_name))?;
-    Ok(())
+    environment: &str,
+    spans: Option<String>,
+    run: impl FnOnce() -> Result<T, RunnerError>,
+) -> Result<T, RunnerError> {
+    let Some(why) = spans else {
+        return run();
+    };
+    hold_across_transactions(db, ledger_name, environment, &why)?;
+    db.borrow_mut().commit()?;
+    let result = run();
+    let released = lock::release_session(&mut db.borrow_mut(), lock::key(ledger_name));
+    let value = result?;
+    released?;
+    Ok(value)
 }
 
 /// Why a run failed. Every variant says what to do next where it can.

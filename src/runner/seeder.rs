@@ -115,31 +115,21 @@ impl<'a> Seeder<'a> {
         let segments = super::segments(&flags);
         // As for migrations: one transactional segment runs in the first
         // transaction; several keep the lock for the session between them.
-        let spans = !dry_run && (segments.len() > 1 || flags.iter().any(|tx| !tx));
-        if spans {
-            let why = match loaded.iter().find(|(_, _, tx)| !tx) {
-                Some((file, _, _)) => format!(
-                    "`{}` runs outside a transaction (`config = {{ transaction = false }}`)",
-                    file.display
-                ),
-                None => "the seeds run in several transactions".to_string(),
-            };
-            super::hold_across_transactions(
-                &self.db,
-                ledger_name,
-                &self.settings.environment,
-                &why,
-            )?;
-            self.db.borrow_mut().commit()?;
-        }
-        let result = self.run_segments(&loaded, segments, dry_run, &mut ran);
-        if spans {
-            let released = super::release_across_transactions(&self.db, ledger_name);
-            result?;
-            released?;
-        } else {
-            result?;
-        }
+        let outside = loaded
+            .iter()
+            .find(|(_, _, tx)| !tx)
+            .map(|(file, _, _)| file.display.clone());
+        let spans = super::spanning_reason(
+            segments.len(),
+            dry_run,
+            outside.as_deref(),
+            "the seeds run in several transactions",
+        );
+        let db = self.db.clone();
+        let environment = &self.settings.environment;
+        super::with_lock_across(&db, ledger_name, environment, spans, || {
+            self.run_segments(&loaded, segments, dry_run, &mut ran)
+        })?;
         Ok(SeedOutcome {
             seeds: ran,
             dry_run,

@@ -19,7 +19,7 @@ use crate::sql::quote_literal;
 pub const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 /// How PostgreSQL is told a duration: milliseconds with their unit.
-fn millis(d: Duration) -> String {
+pub(crate) fn millis(d: Duration) -> String {
     format!("{}ms", d.as_millis())
 }
 

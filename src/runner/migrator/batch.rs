@@ -41,32 +41,21 @@ impl<'a> Migrator<'a> {
         // The first transaction (lock held, ledger read) carries the batch
         // when it is one transactional segment. A run of several
         // transactions keeps the lock for the session between them.
-        let spans = !dry_run && (segments.len() > 1 || segments.iter().any(|(_, tx)| !tx));
-        if spans {
-            let why = match loaded.iter().find(|(_, _, tx)| !tx) {
-                Some((step, _, _)) => format!(
-                    "`{}` runs outside a transaction (`config = {{ transaction = false }}`)",
-                    step.file.display
-                ),
-                None => "`--per-migration` runs each migration in its own transaction".to_string(),
-            };
-            crate::runner::hold_across_transactions(
-                &self.db,
-                &self.ledger.display_name(),
-                &self.settings.environment,
-                &why,
-            )?;
-            self.db.borrow_mut().commit()?;
-        }
-        let result = self.run_segments(direction, &loaded, segments, batch, options, &mut ran);
-        if spans {
-            let released =
-                crate::runner::release_across_transactions(&self.db, &self.ledger.display_name());
-            result?;
-            released?;
-        } else {
-            result?;
-        }
+        let outside = loaded
+            .iter()
+            .find(|(_, _, tx)| !tx)
+            .map(|(step, _, _)| step.file.display.clone());
+        let spans = crate::runner::spanning_reason(
+            segments.len(),
+            dry_run,
+            outside.as_deref(),
+            "`--per-migration` runs each migration in its own transaction",
+        );
+        let (db, ledger_name) = (self.db.clone(), self.ledger.display_name());
+        let environment = &self.settings.environment;
+        crate::runner::with_lock_across(&db, &ledger_name, environment, spans, || {
+            self.run_segments(direction, &loaded, segments, batch, options, &mut ran)
+        })?;
         Ok(ran)
     }
 
