@@ -83,6 +83,24 @@ pub fn one_per_file(transactional: &[bool]) -> Vec<(std::ops::Range<usize>, bool
         .collect()
 }
 
+/// The files of one segment, and whether it runs in a transaction.
+pub type Segment<T> = (Vec<T>, bool);
+
+/// Hands each segment (`ranges`, from [`segments`] or [`one_per_file`]) its
+/// own files: a loaded file is then dropped, and its Lua state closed, as soon
+/// as it has run, so the next files reuse its memory instead of growing the
+/// process by a state per file until the batch ends.
+pub fn owned_segments<T>(
+    files: Vec<T>,
+    ranges: Vec<(std::ops::Range<usize>, bool)>,
+) -> Vec<Segment<T>> {
+    let mut files = files.into_iter();
+    ranges
+        .into_iter()
+        .map(|(range, transactional)| (files.by_ref().take(range.len()).collect(), transactional))
+        .collect()
+}
+
 /// Loads one migration or seed file into a fresh Lua state and reads whether it
 /// runs in the batch transaction; a failure means nothing of the run was sent.
 pub(crate) fn load_script(

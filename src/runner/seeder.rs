@@ -125,10 +125,11 @@ impl<'a> Seeder<'a> {
             outside.as_deref(),
             "the seeds run in several transactions",
         );
+        let segments = super::owned_segments(loaded, segments);
         let db = self.db.clone();
         let environment = &self.settings.environment;
         super::with_lock_across(&db, ledger_name, environment, spans, || {
-            self.run_segments(&loaded, segments, dry_run, &mut ran)
+            self.run_segments(segments, dry_run, &mut ran)
         })?;
         Ok(SeedOutcome {
             seeds: ran,
@@ -138,23 +139,22 @@ impl<'a> Seeder<'a> {
 
     fn run_segments(
         &mut self,
-        loaded: &[(SourceFile, crate::lua::Script, bool)],
-        segments: Vec<(std::ops::Range<usize>, bool)>,
+        segments: Vec<super::Segment<(SourceFile, crate::lua::Script, bool)>>,
         dry_run: bool,
         ran: &mut Vec<RanFile>,
     ) -> Result<(), RunnerError> {
         let mut committed = 0;
-        for (range, tx) in segments {
-            let count = range.len();
+        for (files, tx) in segments {
+            let count = files.len();
             // The first transaction is still open for a single transactional
             // segment (or a dry run, where each segment is a savepoint).
             let open = tx && !dry_run && self.db.borrow().in_transaction();
             if tx && !open {
                 self.db.borrow_mut().begin()?;
             }
-            for (file, script, _) in &loaded[range] {
+            for (file, script, _) in files {
                 let started = Instant::now();
-                if let Err(e) = super::timeouts::call(&self.db, script, &file.display, "seed") {
+                if let Err(e) = super::timeouts::call(&self.db, &script, &file.display, "seed") {
                     if tx {
                         let _ = self.db.borrow_mut().rollback();
                     }
@@ -166,9 +166,10 @@ impl<'a> Seeder<'a> {
                     if let Some(signal) = crate::interrupt::received() {
                         return Err(RunnerError::Interrupted { signal, what: note });
                     }
-                    return Err(script_failed("seed", file, e, note));
+                    return Err(script_failed("seed", &file, e, note));
                 }
                 let took = started.elapsed();
+                drop(script);
                 self.observer.file_done(Direction::Seed, &file.name, took);
                 ran.push(RanFile {
                     name: file.name.clone(),

@@ -51,10 +51,11 @@ impl<'a> Migrator<'a> {
             outside.as_deref(),
             "`--per-migration` runs each migration in its own transaction",
         );
+        let segments = crate::runner::owned_segments(loaded, segments);
         let (db, ledger_name) = (self.db.clone(), self.ledger.display_name());
         let environment = &self.settings.environment;
         crate::runner::with_lock_across(&db, &ledger_name, environment, spans, || {
-            self.run_segments(direction, &loaded, segments, batch, options, &mut ran)
+            self.run_segments(direction, segments, batch, options, &mut ran)
         })?;
         Ok(ran)
     }
@@ -63,16 +64,15 @@ impl<'a> Migrator<'a> {
     fn run_segments(
         &mut self,
         direction: Direction,
-        loaded: &[(Step, Script, bool)],
-        segments: Vec<(std::ops::Range<usize>, bool)>,
+        segments: Vec<crate::runner::Segment<(Step, Script, bool)>>,
         batch: i64,
         options: RunOptions,
         ran: &mut Vec<RanFile>,
     ) -> Result<(), RunnerError> {
         let dry_run = options.dry_run;
         let mut committed = 0usize;
-        for (range, transactional) in segments {
-            let segment = &loaded[range];
+        for (segment, transactional) in segments {
+            let files = segment.len();
             let tx = match transactional {
                 false => SegmentTx::Outside,
                 // The run's first transaction, which holds the lock; later
@@ -122,7 +122,7 @@ impl<'a> Migrator<'a> {
                 hints::invalid_index(&mut error, &self.db);
                 return Err(error);
             }
-            committed += segment.len();
+            committed += files;
         }
         Ok(())
     }
@@ -165,7 +165,7 @@ impl<'a> Migrator<'a> {
     fn run_segment(
         &mut self,
         direction: Direction,
-        segment: &[(Step, Script, bool)],
+        segment: Vec<(Step, Script, bool)>,
         batch: i64,
         tx: SegmentTx,
         dry_run: bool,
@@ -227,7 +227,7 @@ impl<'a> Migrator<'a> {
     fn run_files(
         &mut self,
         direction: Direction,
-        segment: &[(Step, Script, bool)],
+        segment: Vec<(Step, Script, bool)>,
         batch: i64,
         ran: &mut Vec<RanFile>,
     ) -> Result<(), SegmentError> {
@@ -243,9 +243,10 @@ impl<'a> Migrator<'a> {
             // `call` confirms every statement the file sent before it returns:
             // the success line, the duration and the blame are the file's own.
             // With the file's own `lockTimeout` / `statementTimeout`, if any.
-            crate::runner::timeouts::call(&self.db, script, &step.file.display, function)
+            crate::runner::timeouts::call(&self.db, &script, &step.file.display, function)
                 .map_err(|e| SegmentError::Script(step.file.clone(), e))?;
             let took = started.elapsed();
+            drop(script);
             match direction {
                 Direction::Down => removed.extend(step.row_id),
                 _ => new_rows.push(NewRow {
