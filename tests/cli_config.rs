@@ -179,6 +179,31 @@ fn lua_modules_print_and_os_exit() {
     assert!(!db.table_exists("e"));
 }
 
+/// A module is compiled once per run and later files load its bytecode: an
+/// error raised in it still names the module's own line, in every file.
+#[test]
+fn a_module_shared_by_many_files_still_names_its_lines() {
+    let db = TestDb::new("cfg_module_lines");
+    let p = Project::new(&db);
+    p.file(
+        "lua/helpers.lua",
+        "local M = {}\nfunction M.table_name(n)\n  if n > 2 then\n    error(\"no table number \" .. n)\n  end\n  return \"t\" .. n\nend\nreturn M\n",
+    );
+    for n in 1..=3 {
+        p.migration(
+            &format!("00{n}_t{n}"),
+            &format!(
+                "local H = require(\"helpers\")\nreturn {{\n  up = function(knex)\n    knex.schema:raw(\"create table \" .. H.table_name({n}) .. \" (id integer)\")\n  end,\n}}\n"
+            ),
+        );
+    }
+    let out = p.run(&["migrate:latest"]);
+    out.code(1)
+        .says(&["lua/helpers.lua:4", "no table number 3", "003_t3.lua"]);
+    assert!(!db.table_exists("t1"));
+    assert!(!db.table_exists("t2"));
+}
+
 /// `migrations` may name glob patterns: a monorepo's `plugins/*/migrations`
 /// run with the project's own, in file-name order across all of them.
 #[test]

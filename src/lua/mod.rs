@@ -11,6 +11,7 @@ pub mod error;
 pub mod knex;
 pub mod query;
 pub mod schema;
+mod states;
 pub mod value;
 pub mod vectra;
 
@@ -22,7 +23,7 @@ use std::rc::Rc;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value as LuaValue, VmState};
+use mlua::{Function, Lua, Table, Value as LuaValue, VmState};
 
 use crate::db::SharedDb;
 pub use call::{describe, ScriptContext};
@@ -61,9 +62,21 @@ pub struct ScriptEnv {
     /// Module sources already read by `require`, shared by every state of a
     /// run: a batch of 1000 migrations reads `constants.lua` once, not 1000 times.
     modules: ModuleCache,
+    /// States being made ahead for the files about to be loaded, if any.
+    ahead: Rc<RefCell<Option<states::StatesAhead>>>,
 }
 
-type ModuleCache = Rc<RefCell<HashMap<String, Option<(String, Rc<[u8]>)>>>>;
+type ModuleCache = Rc<RefCell<HashMap<String, Option<Module>>>>;
+
+/// A module `require` found: its path, and its text until the first state
+/// compiled it, then its bytecode (line information kept), which every later
+/// state loads instead of parsing the same text again.
+#[derive(Debug, Clone)]
+struct Module {
+    path: String,
+    chunk: Rc<[u8]>,
+    compiled: bool,
+}
 
 impl ScriptEnv {
     pub fn new(lua_path: Vec<PathBuf>) -> ScriptEnv {
@@ -71,6 +84,20 @@ impl ScriptEnv {
             lua_path,
             limits: LuaLimits::default(),
             modules: ModuleCache::default(),
+            ahead: Rc::default(),
+        }
+    }
+
+    /// About to load `count` files: from [`states::AHEAD_FROM`] on, their
+    /// bare states are made on a thread of its own meanwhile. The states not
+    /// taken by the end of the run are closed with the last clone of `self`.
+    pub fn make_states_ahead(&self, count: usize) {
+        if count >= states::AHEAD_FROM {
+            *self.ahead.borrow_mut() = Some(states::StatesAhead::start(
+                count,
+                &self.lua_path,
+                self.limits,
+            ));
         }
     }
 
@@ -81,7 +108,7 @@ impl ScriptEnv {
 
     /// The file `require(name)` loads: `DIR/name.lua` or `DIR/name/init.lua`
     /// in `lua_path` order (dots in `name` are directory separators), read once.
-    fn module_source(&self, name: &str) -> Option<(String, Rc<[u8]>)> {
+    fn module_source(&self, name: &str) -> Option<Module> {
         if let Some(found) = self.modules.borrow().get(name) {
             return found.clone();
         }
@@ -91,15 +118,25 @@ impl ScriptEnv {
                 .iter()
                 .map(|candidate| dir.join(candidate))
                 .find_map(|path| {
-                    std::fs::read(&path)
-                        .ok()
-                        .map(|bytes| (path.display().to_string(), Rc::from(bytes)))
+                    std::fs::read(&path).ok().map(|bytes| Module {
+                        path: path.display().to_string(),
+                        chunk: Rc::from(bytes),
+                        compiled: false,
+                    })
                 })
         });
         self.modules
             .borrow_mut()
             .insert(name.to_string(), found.clone());
         found
+    }
+
+    /// Keeps the bytecode of module `name` for the next states.
+    fn module_compiled(&self, name: &str, bytecode: Vec<u8>) {
+        if let Some(Some(module)) = self.modules.borrow_mut().get_mut(name) {
+            module.chunk = Rc::from(bytecode);
+            module.compiled = true;
+        }
     }
 }
 
@@ -406,42 +443,41 @@ fn stopped_or(lua: &Lua, file: &str, limits: LuaLimits, e: mlua::Error) -> Scrip
     }
 }
 
-/// A state with the safe standard library, `require` limited to `lua_path`,
-/// `print` sent to the log, and `os.exit` turned into an error.
+/// A fresh state for one file: made ahead ([`ScriptEnv::make_states_ahead`])
+/// or now, then given `require` from `lua_path` served by the run's cache.
 fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
-    let lua = Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())?;
-    if let Some(bytes) = env.limits.memory {
-        lua.set_memory_limit(bytes)?;
-    }
-    lua.set_hook(
-        HookTriggers::new().every_nth_instruction(HOOK_EVERY),
-        check_limits,
-    )?;
+    let lua = match env.ahead.borrow_mut().as_mut() {
+        Some(ahead) => ahead.take()?,
+        None => states::bare_state(&env.lua_path, env.limits)?,
+    };
     let globals = lua.globals();
     let package: Table = globals.get("package")?;
-    let mut path = String::new();
-    for dir in &env.lua_path {
-        let dir = dir.display();
-        path.push_str(&format!("{dir}/?.lua;{dir}/?/init.lua;"));
-    }
-    package.set("path", path)?;
-    // No native modules: a migration must not load arbitrary shared objects.
-    package.set("cpath", "")?;
     // Lua's own file searcher re-reads a module in every state; this one
     // serves it from the run's cache (same lookup order as `package.path`).
     let searchers: Table = package.get("searchers")?;
     let cached = env.clone();
+    // Lua's own `string.dump`, taken before any user code could replace it.
+    let dump: Function = globals.get::<Table>("string")?.get("dump")?;
     searchers.raw_set(
         2,
         lua.create_function(move |lua, name: String| match cached.module_source(&name) {
-            Some((path, bytes)) => {
-                let loader = lua
-                    .load(&bytes[..])
-                    .set_name(format!("@{path}"))
-                    .into_function()?;
+            Some(module) => {
+                let chunk = lua
+                    .load(&module.chunk[..])
+                    .set_name(format!("@{}", module.path));
+                let loader = if module.compiled {
+                    chunk
+                        .set_mode(mlua::chunk::ChunkMode::Binary)
+                        .into_function()?
+                } else {
+                    let loader = chunk.into_function()?;
+                    let bytecode: mlua::LuaString = dump.call(&loader)?;
+                    cached.module_compiled(&name, bytecode.as_bytes().to_vec());
+                    loader
+                };
                 Ok((
                     LuaValue::Function(loader),
-                    LuaValue::String(lua.create_string(&path)?),
+                    LuaValue::String(lua.create_string(&module.path)?),
                 ))
             }
             None => Ok((
@@ -458,35 +494,6 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
             )),
         })?,
     )?;
-    globals.set(
-        "print",
-        lua.create_function(|lua, args: mlua::MultiValue| {
-            let mut line = String::new();
-            for (i, v) in args.iter().enumerate() {
-                if i > 0 {
-                    line.push('\t');
-                }
-                line.push_str(&lua_tostring(lua, v));
-            }
-            let file = lua
-                .app_data_ref::<ScriptContext>()
-                .map(|c| c.file.clone())
-                .unwrap_or_default();
-            log::info!(target: "vectra_db::lua", "{file}: {line}");
-            Ok(())
-        })?,
-    )?;
-    let os: Table = globals.get("os")?;
-    os.set(
-        "exit",
-        lua.create_function(|_, _: mlua::MultiValue| -> mlua::Result<()> {
-            Err(mlua::Error::runtime(
-                "os.exit is not allowed in a migration or seed: raise an error with error(...) instead",
-            ))
-        })?,
-    )?;
-    confirming_wrappers(&lua)?;
-    vectra::register(&lua)?;
     Ok(lua)
 }
 
@@ -503,62 +510,4 @@ pub fn display_path(path: &Path, base: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
-}
-
-/// Where Lua could observe a failure differently from a run that waits for
-/// every statement, the statements sent ahead are confirmed first (a failure
-/// among them is raised there, naming the line that sent it):
-/// - `pcall`, `xpcall` and `coroutine.resume` catch errors, so a schema
-///   statement called inside one must fail at its own call (Knex's `catch`
-///   sees the error at the `await`); while such a frame is open the
-///   connection sends nothing ahead;
-/// - `print`, `io.write`, `io.open`, `os.remove`, `os.rename` and `os.execute`
-///   have effects outside Lua that must not happen after a failed statement.
-///
-/// The original functions do the work, so results and error values are unchanged.
-fn confirming_wrappers(lua: &Lua) -> mlua::Result<()> {
-    let confirm = lua.create_function(|lua, ()| {
-        let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
-            return Ok(());
-        };
-        let flushed = ctx.db.borrow_mut().flush();
-        flushed.map_err(|e| error::db_error(lua, e))
-    })?;
-    let enter = lua.create_function(|lua, ()| {
-        let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
-            return Ok(());
-        };
-        let entered = ctx.db.borrow_mut().enter_catching();
-        entered.map_err(|e| error::db_error(lua, e))
-    })?;
-    let leave = lua.create_function(|lua, ()| {
-        if let Some(ctx) = lua.app_data_ref::<ScriptContext>() {
-            ctx.db.borrow_mut().leave_catching();
-        }
-        Ok(())
-    })?;
-    lua.load(
-        r#"
-local confirm, enter, leave = ...
-local raw_pcall, raw_xpcall, raw_resume = pcall, xpcall, coroutine.resume
-local function left(...) leave() return ... end
-pcall = function(...) enter() return left(raw_pcall(...)) end
-xpcall = function(...) enter() return left(raw_xpcall(...)) end
-coroutine.resume = function(...) enter() return left(raw_resume(...)) end
-local function confirmed(f)
-  if f == nil then return nil end
-  return function(...) confirm() return f(...) end
-end
-print = confirmed(print)
-if io then
-  io.write = confirmed(io.write)
-  io.open = confirmed(io.open)
-end
-os.remove = confirmed(os.remove)
-os.rename = confirmed(os.rename)
-os.execute = confirmed(os.execute)
-"#,
-    )
-    .set_name("=[vectra-db]")
-    .call::<()>((confirm, enter, leave))
 }
