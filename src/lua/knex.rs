@@ -39,14 +39,13 @@ fn build(lua: &Lua) -> mlua::Result<Table> {
         })?,
     )?;
     knex.set_metatable(Some(meta.clone()))?;
-    for method in api::KNEX {
-        register_function(lua, &knex, method)?;
-    }
-    // Every query method starts a query, as in Knex: `knex.select("id"):from("users")`,
+    // The module functions (`knex.raw`, `knex.transaction`, …) and every query
+    // method, which starts a query as in Knex: `knex.select("id"):from("users")`,
     // `knex.insert(rows):into(t)`, and the where-only queries Knex takes as
-    // index predicates (`predicate = knex.whereNotNull("a")`). Made on first
-    // use: a file uses a few of the hundred-odd, and a batch makes a `knex`
-    // per file.
+    // index predicates (`predicate = knex.whereNotNull("a")`). Each is made
+    // on first use and kept in the table: a file uses a few of them, and a
+    // batch makes a `knex` per file (making them all was most of the cost of
+    // calling a file's `up`).
     meta.raw_set(
         "__index",
         lua.create_function(|lua, (knex, key): (Table, LuaValue)| {
@@ -54,6 +53,10 @@ fn build(lua: &Lua) -> mlua::Result<Table> {
                 return Ok(LuaValue::Nil);
             };
             let name = name.to_string_lossy();
+            if let Some(method) = api::find(api::KNEX, &name) {
+                register_function(lua, &knex, method)?;
+                return knex.raw_get(method.name);
+            }
             let Some(method) = api::find(api::QUERY, &name).filter(|m| m.op.starts_query()) else {
                 return Ok(LuaValue::Nil);
             };
