@@ -54,9 +54,16 @@ impl<'a> Migrator<'a> {
         let segments = crate::runner::owned_segments(loaded, segments);
         let (db, ledger_name) = (self.db.clone(), self.ledger.display_name());
         let environment = &self.settings.environment;
+        let (ran_at, waited_before) = (Instant::now(), db.borrow().waited());
         crate::runner::with_lock_across(&db, &ledger_name, environment, spans, || {
             self.run_segments(direction, segments, batch, options, &mut ran)
         })?;
+        log::debug!(
+            "ran {} files in {:?}, {:?} of it waiting for the server",
+            ran.len(),
+            ran_at.elapsed(),
+            db.borrow().waited() - waited_before
+        );
         Ok(ran)
     }
 
