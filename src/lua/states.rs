@@ -97,8 +97,8 @@ struct MadeState(Lua);
 // `MadeState` is made by `bare_state` on the maker thread, which drops every
 // other handle into the state (tables, functions) before sending it, and
 // nothing in the state refers to anything outside it (its Rust callbacks
-// capture no values; the run's module cache and the connection are added
-// after the move). So once it is sent, only the receiving thread ever touches
+// capture nothing but function pointers; the run's module cache and the
+// connection are added after the move). So once it is sent, only the receiving thread ever touches
 // those counts, and the channel orders the maker's writes before its reads.
 unsafe impl Send for MadeState {}
 
@@ -168,6 +168,21 @@ impl Drop for StatesAhead {
     }
 }
 
+/// A Lua function that runs `act` on the run's connection (nothing in a
+/// state no run has taken).
+fn on_connection(
+    lua: &Lua,
+    act: fn(&mut crate::db::Db) -> Result<(), crate::db::DbError>,
+) -> mlua::Result<Function> {
+    lua.create_function(move |lua, ()| {
+        let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
+            return Ok(());
+        };
+        let result = act(&mut ctx.db.borrow_mut());
+        result.map_err(|e| error::db_error(lua, e))
+    })
+}
+
 /// Where Lua could observe a failure differently from a run that waits for
 /// every statement, the statements sent ahead are confirmed first (a failure
 /// among them is raised there, naming the line that sent it):
@@ -180,24 +195,10 @@ impl Drop for StatesAhead {
 ///
 /// The original functions do the work, so results and error values are unchanged.
 fn confirming_wrappers(lua: &Lua) -> mlua::Result<()> {
-    let confirm = lua.create_function(|lua, ()| {
-        let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
-            return Ok(());
-        };
-        let flushed = ctx.db.borrow_mut().flush();
-        flushed.map_err(|e| error::db_error(lua, e))
-    })?;
-    let enter = lua.create_function(|lua, ()| {
-        let Some(ctx) = lua.app_data_ref::<ScriptContext>() else {
-            return Ok(());
-        };
-        let entered = ctx.db.borrow_mut().enter_catching();
-        entered.map_err(|e| error::db_error(lua, e))
-    })?;
-    let leave = lua.create_function(|lua, ()| {
-        if let Some(ctx) = lua.app_data_ref::<ScriptContext>() {
-            ctx.db.borrow_mut().leave_catching();
-        }
+    let confirm = on_connection(lua, |db| db.flush())?;
+    let enter = on_connection(lua, |db| db.enter_catching())?;
+    let leave = on_connection(lua, |db| {
+        db.leave_catching();
         Ok(())
     })?;
     // Compiled once per process: every file's state loads the same code.
