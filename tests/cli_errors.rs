@@ -40,6 +40,32 @@ fn a_lua_syntax_error_names_file_and_line() {
     );
 }
 
+/// In a batch large enough that the files' Lua states are made ahead on a
+/// thread of their own, a syntax error in a later file still stops the run
+/// before anything is sent, and the states made for the files after it are
+/// closed (the run ends, exit 1).
+#[test]
+fn a_syntax_error_deep_in_a_large_batch_stops_it_before_anything_runs() {
+    let db = TestDb::new("err_syntax_batch");
+    let p = Project::new(&db);
+    for i in 0..40 {
+        if i == 25 {
+            p.migration(
+                &format!("{i:03}_bad"),
+                "return {\n  up = function(knex)\n    knex.schema:raw(\"select 1\"\n  end,\n}\n",
+            );
+        } else {
+            p.table_migration(&format!("{i:03}_t{i}"), &format!("t{i}"));
+        }
+    }
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(&out, &["migrations/025_bad.lua:4", "syntax error"]);
+    assert!(!out.stdout.contains("up "), "no file ran; {out}");
+    for i in [0, 24, 26, 39] {
+        assert!(!db.table_exists(&format!("t{i}")), "t{i}: nothing runs");
+    }
+}
+
 #[test]
 fn a_file_returning_no_table_is_named() {
     let db = TestDb::new("err_notable");

@@ -35,6 +35,29 @@ fn seed_run_runs_every_seed_in_name_order() {
     assert_eq!(log(&db), vec!["01_roles", "02_settings", "03_users"]);
 }
 
+/// Enough seeds that their Lua states are made ahead on a thread of their
+/// own: every one runs, in order, each in a state of its own (a global one
+/// seed sets is not seen by the next).
+#[test]
+fn many_seeds_run_in_order_each_in_a_fresh_state() {
+    let db = TestDb::new("seeds_many");
+    db.client()
+        .batch_execute("create table log (id serial primary key, seed text not null)")
+        .expect("create log table");
+    let p = Project::new(&db);
+    let names: Vec<String> = (0..30).map(|i| format!("{i:02}_seed")).collect();
+    for name in &names {
+        p.file(
+            &format!("seeds/{name}.lua"),
+            &format!(
+                "return {{\n  seed = function(knex)\n    assert(leaked == nil, \"a global of another seed is visible\")\n    leaked = true\n    knex.raw(\"insert into log (seed) values (?)\", {{ \"{name}\" }}):run()\n  end,\n}}\n"
+            ),
+        );
+    }
+    p.run(&["seed:run"]).ok().says(&["Ran 30 seed files"]);
+    assert_eq!(log(&db), names);
+}
+
 #[test]
 fn specific_runs_exactly_the_named_seeds_in_name_order() {
     let db = TestDb::new("seeds_specific");
