@@ -446,8 +446,13 @@ fn stopped_or(lua: &Lua, file: &str, limits: LuaLimits, e: mlua::Error) -> Scrip
 /// A fresh state for one file: made ahead ([`ScriptEnv::make_states_ahead`])
 /// or now, then given `require` from `lua_path` served by the run's cache.
 fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
-    let lua = match env.ahead.borrow_mut().as_mut() {
-        Some(ahead) => ahead.take()?,
+    let made = env
+        .ahead
+        .borrow_mut()
+        .as_mut()
+        .and_then(states::StatesAhead::take);
+    let lua = match made {
+        Some(made) => made?,
         None => states::bare_state(&env.lua_path, env.limits)?,
     };
     let globals = lua.globals();
@@ -457,22 +462,17 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
     let searchers: Table = package.get("searchers")?;
     let cached = env.clone();
     // Lua's own `string.dump`, taken before any user code could replace it.
-    let dump: Function = globals.get::<Table>("string")?.get("dump")?;
+    let dump = string_dump(&lua)?;
     searchers.raw_set(
         2,
         lua.create_function(move |lua, name: String| match cached.module_source(&name) {
             Some(module) => {
-                let chunk = lua
-                    .load(&module.chunk[..])
-                    .set_name(format!("@{}", module.path));
+                let chunk_name = format!("@{}", module.path);
                 let loader = if module.compiled {
-                    chunk
-                        .set_mode(mlua::chunk::ChunkMode::Binary)
-                        .into_function()?
+                    load_chunk(lua, &chunk_name, Chunk::Compiled(&module.chunk))?
                 } else {
-                    let loader = chunk.into_function()?;
-                    let bytecode: mlua::LuaString = dump.call(&loader)?;
-                    cached.module_compiled(&name, bytecode.as_bytes().to_vec());
+                    let (loader, bytecode) = compile(lua, &chunk_name, &module.chunk, &dump)?;
+                    cached.module_compiled(&name, bytecode);
                     loader
                 };
                 Ok((
@@ -495,6 +495,44 @@ fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
         })?,
     )?;
     Ok(lua)
+}
+
+/// A chunk to load: source text (or whatever the user's file holds), or
+/// bytecode that [`compile`] made from our own or a module's text.
+enum Chunk<'a> {
+    Source(&'a [u8]),
+    Compiled(&'a [u8]),
+}
+
+/// Loads `chunk` under `name` as a function, without running it.
+fn load_chunk(lua: &Lua, name: &str, chunk: Chunk<'_>) -> mlua::Result<Function> {
+    match chunk {
+        Chunk::Source(source) => lua.load(source).set_name(name).into_function(),
+        Chunk::Compiled(bytecode) => lua
+            .load(bytecode)
+            .set_name(name)
+            .set_mode(mlua::chunk::ChunkMode::Binary)
+            .into_function(),
+    }
+}
+
+/// Loads `source` and returns it with its bytecode (line information kept),
+/// for later states to load instead of parsing the same text again. `dump` is
+/// Lua's own `string.dump` ([`string_dump`]).
+fn compile(
+    lua: &Lua,
+    name: &str,
+    source: &[u8],
+    dump: &Function,
+) -> mlua::Result<(Function, Vec<u8>)> {
+    let function = load_chunk(lua, name, Chunk::Source(source))?;
+    let bytecode: mlua::LuaString = dump.call(&function)?;
+    Ok((function, bytecode.as_bytes().to_vec()))
+}
+
+/// The state's `string.dump`: take it before any user code runs.
+fn string_dump(lua: &Lua) -> mlua::Result<Function> {
+    lua.globals().get::<Table>("string")?.get("dump")
 }
 
 fn lua_tostring(lua: &Lua, v: &LuaValue) -> String {

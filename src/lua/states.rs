@@ -14,7 +14,10 @@ use std::sync::Arc;
 
 use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table};
 
-use super::{check_limits, error, lua_tostring, vectra, LuaLimits, ScriptContext, HOOK_EVERY};
+use super::{
+    check_limits, compile, error, load_chunk, lua_tostring, string_dump, vectra, Chunk, LuaLimits,
+    ScriptContext, HOOK_EVERY,
+};
 
 /// A state with the safe standard library, the limits' hook, `package.path`
 /// set from `lua_path` (no native modules), `print` sent to the log,
@@ -84,8 +87,6 @@ pub(super) struct StatesAhead {
     made: Receiver<Result<MadeState, String>>,
     /// States nobody has started making yet.
     unclaimed: Arc<AtomicUsize>,
-    lua_path: Vec<PathBuf>,
-    limits: LuaLimits,
     worker: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -98,8 +99,9 @@ struct MadeState(Lua);
 // other handle into the state (tables, functions) before sending it, and
 // nothing in the state refers to anything outside it (its Rust callbacks
 // capture nothing but function pointers; the run's module cache and the
-// connection are added after the move). So once it is sent, only the receiving thread ever touches
-// those counts, and the channel orders the maker's writes before its reads.
+// connection are added after the move). So once it is sent, only the
+// receiving thread ever touches those counts, and the channel orders the
+// maker's writes before its reads.
 unsafe impl Send for MadeState {}
 
 /// Takes one of the states still to make; false when all are taken.
@@ -136,24 +138,20 @@ impl StatesAhead {
         StatesAhead {
             made,
             unclaimed,
-            lua_path: lua_path.to_vec(),
-            limits,
             worker,
         }
     }
 
-    /// The next state: one already made, else one made here (or, when all
-    /// are being made, the one the thread is finishing).
-    pub(super) fn take(&mut self) -> mlua::Result<Lua> {
+    /// The next state: one already made, or (when all are being made) the
+    /// one the thread is finishing; `None` when the caller should make one
+    /// itself (none is ready and one is still to make, or the thread ended).
+    pub(super) fn take(&mut self) -> Option<mlua::Result<Lua>> {
         let made = match self.made.try_recv() {
-            Ok(made) => made,
-            Err(TryRecvError::Empty) if !claim(&self.unclaimed) => match self.made.recv() {
-                Ok(made) => made,
-                Err(_) => return bare_state(&self.lua_path, self.limits),
-            },
-            Err(_) => return bare_state(&self.lua_path, self.limits),
+            Ok(made) => Some(made),
+            Err(TryRecvError::Empty) if !claim(&self.unclaimed) => self.made.recv().ok(),
+            Err(_) => None,
         };
-        made.map(|MadeState(lua)| lua).map_err(mlua::Error::runtime)
+        made.map(|made| made.map(|MadeState(lua)| lua).map_err(mlua::Error::runtime))
     }
 }
 
@@ -204,19 +202,11 @@ fn confirming_wrappers(lua: &Lua) -> mlua::Result<()> {
     // Compiled once per process: every file's state loads the same code.
     static COMPILED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     let wrappers = match COMPILED.get() {
-        Some(bytecode) => lua
-            .load(&bytecode[..])
-            .set_mode(mlua::chunk::ChunkMode::Binary)
-            .into_function()?,
+        Some(bytecode) => load_chunk(lua, "=[vectra-db]", Chunk::Compiled(bytecode))?,
         None => {
-            let wrappers = lua
-                .load(WRAPPERS)
-                .set_name("=[vectra-db]")
-                .set_mode(mlua::chunk::ChunkMode::Text)
-                .into_function()?;
-            let dump: Function = lua.globals().get::<Table>("string")?.get("dump")?;
-            let bytecode: mlua::LuaString = dump.call(&wrappers)?;
-            let _ = COMPILED.set(bytecode.as_bytes().to_vec());
+            let dump = string_dump(lua)?;
+            let (wrappers, bytecode) = compile(lua, "=[vectra-db]", WRAPPERS.as_bytes(), &dump)?;
+            let _ = COMPILED.set(bytecode);
             wrappers
         }
     };
@@ -262,7 +252,10 @@ mod tests {
         let lua_path = vec![PathBuf::from("/nowhere")];
         let mut ahead = StatesAhead::start(AHEAD_FROM, &lua_path, limits);
         for _ in 0..AHEAD_FROM + 3 {
-            let lua = ahead.take().expect("a state");
+            let lua = match ahead.take() {
+                Some(made) => made.expect("a state made ahead"),
+                None => bare_state(&lua_path, limits).expect("a state made here"),
+            };
             let path: String = lua.load("return package.path").eval().expect("path");
             assert_eq!(path, "/nowhere/?.lua;/nowhere/?/init.lua;");
             let exit = lua.load("os.exit(1)").exec().expect_err("os.exit");
