@@ -204,6 +204,33 @@ fn a_module_shared_by_many_files_still_names_its_lines() {
     assert!(!db.table_exists("t2"));
 }
 
+/// The files of a batch share one Lua state, each with globals of its own:
+/// what the first file sets or replaces (a global, a library function, a
+/// string method added by a module, a loaded module) is not there for the
+/// second, whose own `require` runs the module again.
+#[test]
+fn files_of_a_batch_see_nothing_the_earlier_ones_changed() {
+    let db = TestDb::new("cfg_file_globals");
+    let p = Project::new(&db);
+    p.file(
+        "lua/strings.lua",
+        "loads = (loads or 0) + 1\nfunction string.snake(s) return (s:gsub(\"%u\", function(c) return \"_\" .. c:lower() end)) end\nreturn { loads = function() return loads end }\n",
+    );
+    p.migration(
+        "001_first",
+        "local S = require(\"strings\")\nreturn {\n  up = function(knex)\n    assert(S.loads() == 1)\n    marker = true\n    table.concat = nil\n    package.loaded.strings.extra = true\n    knex.schema:raw(\"create table \" .. (\"firstTable\"):snake() .. \" (id integer)\")\n  end,\n}\n",
+    );
+    p.migration(
+        "002_second",
+        "local S = require(\"strings\")\nreturn {\n  up = function(knex)\n    assert(marker == nil, \"a global of the first file\")\n    assert(table.concat ~= nil, \"the first file's table library\")\n    assert(S.extra == nil and S.loads() == 1, \"the first file's module\")\n    knex.schema:raw(\"create table \" .. (\"secondTable\"):snake() .. \" (id integer)\")\n  end,\n}\n",
+    );
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["001_first.lua", "002_second.lua"]);
+    assert!(db.table_exists("first_table"));
+    assert!(db.table_exists("second_table"));
+}
+
 /// `migrations` may name glob patterns: a monorepo's `plugins/*/migrations`
 /// run with the project's own, in file-name order across all of them.
 #[test]

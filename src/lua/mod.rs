@@ -1,4 +1,5 @@
-//! The Lua bridge: one fresh Lua state per migration or seed file, the `knex`
+//! The Lua bridge: one Lua state per run with a fresh environment per
+//! migration or seed file (see [`states`]), the `knex`
 //! value handed to `up` / `down` / `seed`, and errors that point at the user's
 //! `file:line`.
 //!
@@ -36,7 +37,8 @@ pub struct LuaLimits {
     /// Lua time per call of `up` / `down` / `seed` (and for loading the file);
     /// time spent waiting for the server does not count.
     pub time: Option<Duration>,
-    /// Bytes one file's Lua state may allocate.
+    /// Bytes one file's Lua code may allocate (on top of what the run's
+    /// state holds when the file starts).
     pub memory: Option<usize>,
 }
 
@@ -53,24 +55,28 @@ struct LuaClock {
     last_seen: std::cell::RefCell<Option<String>>,
 }
 
-/// The settings a state needs that do not change from file to file.
+/// What a run's files share: `lua_path`, the limits, the module cache, and
+/// the one Lua state they run in (made when the first file loads; each file
+/// gets an environment of its own in it, see [`states`]).
 #[derive(Debug, Clone, Default)]
 pub struct ScriptEnv {
-    /// Directories added to `package.path` as `DIR/?.lua` and `DIR/?/init.lua`.
-    pub lua_path: Vec<PathBuf>,
     pub limits: LuaLimits,
-    /// Module sources already read by `require`, shared by every state of a
-    /// run: a batch of 1000 migrations reads `constants.lua` once, not 1000 times.
-    modules: ModuleCache,
-    /// States being made ahead for the files about to be loaded, if any.
-    ahead: Rc<RefCell<Option<states::StatesAhead>>>,
+    modules: Rc<Modules>,
+    state: Rc<RefCell<Option<Lua>>>,
 }
 
-type ModuleCache = Rc<RefCell<HashMap<String, Option<Module>>>>;
+/// The modules `require` finds on `lua_path`, read once per run.
+#[derive(Debug, Default)]
+struct Modules {
+    /// Directories searched as `DIR/?.lua` and `DIR/?/init.lua`, in order.
+    lua_path: Vec<PathBuf>,
+    /// By name; `None` for a name found nowhere.
+    found: RefCell<HashMap<String, Option<Module>>>,
+}
 
-/// A module `require` found: its path, and its text until the first state
+/// A module `require` found: its path, and its text until the first file
 /// compiled it, then its bytecode (line information kept), which every later
-/// state loads instead of parsing the same text again.
+/// file loads instead of parsing the same text again.
 #[derive(Debug, Clone)]
 struct Module {
     path: String,
@@ -81,23 +87,12 @@ struct Module {
 impl ScriptEnv {
     pub fn new(lua_path: Vec<PathBuf>) -> ScriptEnv {
         ScriptEnv {
-            lua_path,
             limits: LuaLimits::default(),
-            modules: ModuleCache::default(),
-            ahead: Rc::default(),
-        }
-    }
-
-    /// About to load `count` files: from [`states::AHEAD_FROM`] on, their
-    /// bare states are made on a thread of its own meanwhile. The states not
-    /// taken by the end of the run are closed with the last clone of `self`.
-    pub fn make_states_ahead(&self, count: usize) {
-        if count >= states::AHEAD_FROM {
-            *self.ahead.borrow_mut() = Some(states::StatesAhead::start(
-                count,
-                &self.lua_path,
-                self.limits,
-            ));
+            modules: Rc::new(Modules {
+                lua_path,
+                found: RefCell::default(),
+            }),
+            state: Rc::default(),
         }
     }
 
@@ -106,10 +101,24 @@ impl ScriptEnv {
         self
     }
 
+    /// The run's state, made on first use.
+    fn state(&self) -> mlua::Result<Lua> {
+        let mut state = self.state.borrow_mut();
+        if let Some(lua) = state.as_ref() {
+            return Ok(lua.clone());
+        }
+        let lua = states::batch_state(&self.modules, self.limits)?;
+        let handle = lua.clone();
+        *state = Some(lua);
+        Ok(handle)
+    }
+}
+
+impl Modules {
     /// The file `require(name)` loads: `DIR/name.lua` or `DIR/name/init.lua`
     /// in `lua_path` order (dots in `name` are directory separators), read once.
-    fn module_source(&self, name: &str) -> Option<Module> {
-        if let Some(found) = self.modules.borrow().get(name) {
+    fn find(&self, name: &str) -> Option<Module> {
+        if let Some(found) = self.found.borrow().get(name) {
             return found.clone();
         }
         let rel = name.replace('.', "/");
@@ -125,27 +134,30 @@ impl ScriptEnv {
                     })
                 })
         });
-        self.modules
+        self.found
             .borrow_mut()
             .insert(name.to_string(), found.clone());
         found
     }
 
-    /// Keeps the bytecode of module `name` for the next states.
-    fn module_compiled(&self, name: &str, bytecode: Vec<u8>) {
-        if let Some(Some(module)) = self.modules.borrow_mut().get_mut(name) {
+    /// Keeps the bytecode of module `name` for the next files.
+    fn compiled(&self, name: &str, bytecode: Vec<u8>) {
+        if let Some(Some(module)) = self.found.borrow_mut().get_mut(name) {
             module.chunk = Rc::from(bytecode);
             module.compiled = true;
         }
     }
 }
 
-/// One loaded migration or seed file: its own Lua state and the table it returned.
+/// One loaded migration or seed file: its environment in the run's state,
+/// and the table it returned.
 pub struct Script {
     lua: Lua,
+    env: states::Environment,
     module: Table,
     file: String,
     limits: LuaLimits,
+    db: SharedDb,
 }
 
 /// What a migration file declares besides its functions.
@@ -184,25 +196,27 @@ fn config_duration(key: &str, value: &LuaValue) -> Result<std::time::Duration, S
 }
 
 impl Script {
-    /// Runs the file's chunk in a fresh state and checks that it returned a table.
-    /// `display` is the name used in messages (the chunk name, so Lua's own
-    /// errors carry it too).
+    /// Runs the file's chunk in a fresh environment and checks that it
+    /// returned a table. `display` is the name used in messages (the chunk
+    /// name, so Lua's own errors carry it too).
     pub fn load(
         display: &str,
         source: &[u8],
         env: &ScriptEnv,
         db: SharedDb,
     ) -> Result<Script, ScriptError> {
-        let lua = new_state(env).map_err(|e| ScriptError::from_lua(display, e))?;
+        let fail = |e| ScriptError::from_lua(display, e);
+        let lua = env.state().map_err(fail)?;
+        let file_env = states::environment(&lua).map_err(fail)?;
         lua.set_app_data(ScriptContext {
-            db,
+            db: db.clone(),
             file: display.to_string(),
         });
-        lua.set_app_data(LuaClock {
-            limit: env.limits.time,
-            ..LuaClock::default()
-        });
-        let chunk = lua.load(source).set_name(format!("@{display}"));
+        states::enter(&lua, &file_env, env.limits).map_err(fail)?;
+        let chunk = lua
+            .load(source)
+            .set_name(format!("@{display}"))
+            .set_environment(file_env.globals.clone());
         start_clock(&lua);
         let returned = chunk.eval::<LuaValue>();
         let returned = returned.map_err(|e| stopped_or(&lua, display, env.limits, e))?;
@@ -217,9 +231,11 @@ impl Script {
         };
         Ok(Script {
             lua,
+            env: file_env,
             module,
             file: display.to_string(),
             limits: env.limits,
+            db,
         })
     }
 
@@ -319,6 +335,12 @@ impl Script {
                 format!("interrupted by {}", crate::interrupt::name(signal)),
             ));
         }
+        self.lua.set_app_data(ScriptContext {
+            db: self.db.clone(),
+            file: self.file.clone(),
+        });
+        states::enter(&self.lua, &self.env, self.limits)
+            .map_err(|e| ScriptError::from_lua(&self.file, e))?;
         let knex = knex::create(&self.lua).map_err(|e| ScriptError::from_lua(&self.file, e))?;
         start_clock(&self.lua);
         let result = function
@@ -328,24 +350,15 @@ impl Script {
         // A statement sent ahead failed before whatever happened next: its
         // error is the one to report, as a run that waited would have.
         let flushed = self.flush();
-        self.with_db(|db| db.leave_all_catching());
+        self.db.borrow_mut().leave_all_catching();
         flushed?;
         result.map_err(|e| stopped_or(&self.lua, &self.file, self.limits, e))
     }
 
     /// Waits for the statements sent ahead; the first failure, if any.
     pub fn flush(&self) -> Result<(), ScriptError> {
-        let flushed = self.with_db(|db| db.flush());
-        match flushed {
-            Some(result) => result.map_err(|e| ScriptError::from_db(&self.file, e)),
-            None => Err(ScriptError::shape(&self.file, "no script context")),
-        }
-    }
-
-    fn with_db<T>(&self, f: impl FnOnce(&mut crate::db::Db) -> T) -> Option<T> {
-        let ctx = self.lua.app_data_ref::<ScriptContext>()?;
-        let mut db = ctx.db.borrow_mut();
-        Some(f(&mut db))
+        let flushed = self.db.borrow_mut().flush();
+        flushed.map_err(|e| ScriptError::from_db(&self.file, e))
     }
 }
 
@@ -443,60 +456,6 @@ fn stopped_or(lua: &Lua, file: &str, limits: LuaLimits, e: mlua::Error) -> Scrip
     }
 }
 
-/// A fresh state for one file: made ahead ([`ScriptEnv::make_states_ahead`])
-/// or now, then given `require` from `lua_path` served by the run's cache.
-fn new_state(env: &ScriptEnv) -> mlua::Result<Lua> {
-    let made = env
-        .ahead
-        .borrow_mut()
-        .as_mut()
-        .and_then(states::StatesAhead::take);
-    let lua = match made {
-        Some(made) => made?,
-        None => states::bare_state(&env.lua_path, env.limits)?,
-    };
-    let globals = lua.globals();
-    let package: Table = globals.get("package")?;
-    // Lua's own file searcher re-reads a module in every state; this one
-    // serves it from the run's cache (same lookup order as `package.path`).
-    let searchers: Table = package.get("searchers")?;
-    let cached = env.clone();
-    // Lua's own `string.dump`, taken before any user code could replace it.
-    let dump = string_dump(&lua)?;
-    searchers.raw_set(
-        2,
-        lua.create_function(move |lua, name: String| match cached.module_source(&name) {
-            Some(module) => {
-                let chunk_name = format!("@{}", module.path);
-                let loader = if module.compiled {
-                    load_chunk(lua, &chunk_name, Chunk::Compiled(&module.chunk))?
-                } else {
-                    let (loader, bytecode) = compile(lua, &chunk_name, &module.chunk, &dump)?;
-                    cached.module_compiled(&name, bytecode);
-                    loader
-                };
-                Ok((
-                    LuaValue::Function(loader),
-                    LuaValue::String(lua.create_string(&module.path)?),
-                ))
-            }
-            None => Ok((
-                LuaValue::String(lua.create_string(format!(
-                        "no file '{name}.lua' in lua_path ({})",
-                        cached
-                            .lua_path
-                            .iter()
-                            .map(|p| p.display().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))?),
-                LuaValue::Nil,
-            )),
-        })?,
-    )?;
-    Ok(lua)
-}
-
 /// A chunk to load: source text (or whatever the user's file holds), or
 /// bytecode that [`compile`] made from our own or a module's text.
 enum Chunk<'a> {
@@ -504,28 +463,29 @@ enum Chunk<'a> {
     Compiled(&'a [u8]),
 }
 
-/// Loads `chunk` under `name` as a function, without running it.
-fn load_chunk(lua: &Lua, name: &str, chunk: Chunk<'_>) -> mlua::Result<Function> {
-    match chunk {
-        Chunk::Source(source) => lua.load(source).set_name(name).into_function(),
-        Chunk::Compiled(bytecode) => lua
-            .load(bytecode)
-            .set_name(name)
-            .set_mode(mlua::chunk::ChunkMode::Binary)
-            .into_function(),
-    }
+/// Loads `chunk` under `name` as a function with globals `env`, without running it.
+fn load_chunk(lua: &Lua, name: &str, chunk: Chunk<'_>, env: &Table) -> mlua::Result<Function> {
+    let loaded = match chunk {
+        Chunk::Source(source) => lua.load(source),
+        Chunk::Compiled(bytecode) => lua.load(bytecode).set_mode(mlua::chunk::ChunkMode::Binary),
+    };
+    loaded
+        .set_name(name)
+        .set_environment(env.clone())
+        .into_function()
 }
 
-/// Loads `source` and returns it with its bytecode (line information kept),
-/// for later states to load instead of parsing the same text again. `dump` is
-/// Lua's own `string.dump` ([`string_dump`]).
+/// Loads `source` with globals `env` and returns it with its bytecode (line
+/// information kept), for later files to load instead of parsing the same
+/// text again. `dump` is Lua's own `string.dump` ([`string_dump`]).
 fn compile(
     lua: &Lua,
     name: &str,
     source: &[u8],
+    env: &Table,
     dump: &Function,
 ) -> mlua::Result<(Function, Vec<u8>)> {
-    let function = load_chunk(lua, name, Chunk::Source(source))?;
+    let function = load_chunk(lua, name, Chunk::Source(source), env)?;
     let bytecode: mlua::LuaString = dump.call(&function)?;
     Ok((function, bytecode.as_bytes().to_vec()))
 }

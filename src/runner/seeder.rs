@@ -92,7 +92,6 @@ impl<'a> Seeder<'a> {
         let env =
             ScriptEnv::new(self.settings.lua_path.clone()).with_limits(self.settings.lua_limits());
         let mut loaded = Vec::with_capacity(chosen.len());
-        env.make_states_ahead(chosen.len());
         for file in chosen {
             let bytes = file.read()?;
             let (script, tx) = super::load_script("seed", &file, &bytes, &env, &self.db)?;

@@ -143,7 +143,6 @@ impl<'a> Migrator<'a> {
         required: &[&str],
     ) -> Result<Vec<(Step, Script, bool)>, RunnerError> {
         let mut loaded = Vec::with_capacity(steps.len());
-        self.env.make_states_ahead(steps.len());
         for step in steps {
             let (script, transactional) = crate::runner::load_script(
                 "migration",
