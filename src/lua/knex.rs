@@ -23,57 +23,88 @@ pub fn create(lua: &Lua) -> mlua::Result<Table> {
 /// The `knex` table itself; queries built through it join the current list.
 fn build(lua: &Lua) -> mlua::Result<Table> {
     let knex = lua.create_table()?;
-    value::register(lua, &knex)?;
     schema::register(lua, &knex)?;
-    // `knex.client.config.client`: ported code branches on the dialect.
-    let config = lua.create_table()?;
-    config.raw_set("client", "pg")?;
-    let client = lua.create_table()?;
-    client.raw_set("config", config)?;
-    knex.raw_set("client", client)?;
-    let meta = lua.create_table()?;
-    meta.raw_set(
-        "__call",
-        lua.create_function(|lua, (_, table): (LuaValue, Option<LuaValue>)| {
-            query::start(lua, table.as_ref())
-        })?,
-    )?;
-    knex.set_metatable(Some(meta.clone()))?;
-    // The module functions (`knex.raw`, `knex.transaction`, …) and every query
-    // method, which starts a query as in Knex: `knex.select("id"):from("users")`,
-    // `knex.insert(rows):into(t)`, and the where-only queries Knex takes as
-    // index predicates (`predicate = knex.whereNotNull("a")`). Each is made
-    // on first use and kept in the table: a file uses a few of them, and a
-    // batch makes a `knex` per file (making them all was most of the cost of
-    // calling a file's `up`).
-    meta.raw_set(
-        "__index",
-        lua.create_function(|lua, (knex, key): (Table, LuaValue)| {
-            let LuaValue::String(name) = &key else {
-                return Ok(LuaValue::Nil);
-            };
-            let name = name.to_string_lossy();
-            if let Some(method) = api::find(api::KNEX, &name) {
-                register_function(lua, &knex, method)?;
-                return knex.raw_get(method.name);
-            }
-            let Some(method) = api::find(api::QUERY, &name).filter(|m| m.op.starts_query()) else {
-                return Ok(LuaValue::Nil);
-            };
-            let me = knex.clone();
-            let starter = lua.create_function(move |lua, args: MultiValue| {
-                let ud = query::start(lua, None)?;
-                let start: Function = ud.get(method.name)?;
-                let mut call = MultiValue::new();
-                call.push_back(LuaValue::UserData(ud));
-                call.extend(drop_self(args, &me));
-                start.call::<LuaValue>(call)
-            })?;
-            knex.raw_set(method.name, &starter)?;
-            Ok(LuaValue::Function(starter))
-        })?,
-    )?;
+    // A metatable of its own per `knex` (a file that changes it changes only
+    // its own); the functions in it are made once per state.
+    let meta = lua.create_table_with_capacity(0, 2)?;
+    meta.raw_set("__call", once_per_state(lua, "vectra_db.knex_call", call)?)?;
+    meta.raw_set("__index", once_per_state(lua, "vectra_db.knex_index", index)?)?;
+    knex.set_metatable(Some(meta))?;
     Ok(knex)
+}
+
+/// The Rust function `make` makes, made once per state and kept in the
+/// registry under `key`.
+fn once_per_state(
+    lua: &Lua,
+    key: &str,
+    make: fn(&Lua) -> mlua::Result<Function>,
+) -> mlua::Result<Function> {
+    if let LuaValue::Function(f) = lua.named_registry_value::<LuaValue>(key)? {
+        return Ok(f);
+    }
+    let f = make(lua)?;
+    lua.set_named_registry_value(key, &f)?;
+    Ok(f)
+}
+
+/// `knex("users")` starts a query.
+fn call(lua: &Lua) -> mlua::Result<Function> {
+    lua.create_function(|lua, (_, table): (LuaValue, Option<LuaValue>)| {
+        query::start(lua, table.as_ref())
+    })
+}
+
+/// Everything of `knex` but `knex.schema` is made on first use and kept in
+/// the table: `knex.fn`, `knex.null`, `knex.client` (ported code branches on
+/// `knex.client.config.client`), the module functions (`knex.raw`,
+/// `knex.transaction`, …) and every query method, which starts a query as in
+/// Knex: `knex.select("id"):from("users")`, `knex.insert(rows):into(t)`, and
+/// the where-only queries Knex takes as index predicates (`predicate =
+/// knex.whereNotNull("a")`). A file uses a few of them, and a batch makes a
+/// `knex` per file (making them all was most of the cost of calling a
+/// file's `up`).
+fn index(lua: &Lua) -> mlua::Result<Function> {
+    lua.create_function(|lua, (knex, key): (Table, LuaValue)| {
+        let LuaValue::String(name) = &key else {
+            return Ok(LuaValue::Nil);
+        };
+        let name = name.to_string_lossy();
+        let made = match name.as_str() {
+            "fn" => LuaValue::Table(value::fn_table(lua)?),
+            "null" => LuaValue::UserData(value::null_value(lua)?),
+            "client" => {
+                let config = lua.create_table()?;
+                config.raw_set("client", "pg")?;
+                let client = lua.create_table()?;
+                client.raw_set("config", config)?;
+                LuaValue::Table(client)
+            }
+            _ => {
+                if let Some(method) = api::find(api::KNEX, &name) {
+                    register_function(lua, &knex, method)?;
+                    return knex.raw_get(method.name);
+                }
+                let Some(method) =
+                    api::find(api::QUERY, &name).filter(|m| m.op.starts_query())
+                else {
+                    return Ok(LuaValue::Nil);
+                };
+                let me = knex.clone();
+                let starter = lua.create_function(move |lua, args: MultiValue| {
+                    let ud = query::start(lua, None)?;
+                    let start: Function = ud.get(method.name)?;
+                    let mut call = MultiValue::new();
+                    call.push_back(LuaValue::UserData(ud));
+                    call.extend(drop_self(args, &me));
+                    start.call::<LuaValue>(call)
+                })?;
+                LuaValue::Function(starter)
+            }
+        };
+        knex.raw_set(name.as_str(), &made)?;
+        Ok(made)
+    })
 }
 
 fn register_function(

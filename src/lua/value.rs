@@ -79,9 +79,8 @@ pub fn null_value(lua: &Lua) -> mlua::Result<AnyUserData> {
     Ok(ud)
 }
 
-/// Sets `knex.null` and `knex.fn` (its functions from the catalogue, `crate::api::FN`).
-pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
-    knex.raw_set("null", null_value(lua)?)?;
+/// `knex.fn`: its functions from the catalogue (`crate::api::FN`).
+pub fn fn_table(lua: &Lua) -> mlua::Result<Table> {
     let fns = lua.create_table()?;
     for method in api::FN {
         match method.op {
@@ -97,7 +96,7 @@ pub fn register(lua: &Lua, knex: &Table) -> mlua::Result<()> {
             })?,
         }
     }
-    knex.raw_set("fn", fns)
+    Ok(fns)
 }
 
 /// `knex.ref(column)`.
