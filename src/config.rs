@@ -471,7 +471,7 @@ pub fn redact_passwords(line: &str) -> String {
 /// pure Lua (server time excluded) is far beyond any real migration or seed,
 /// and short enough that a runaway loop does not hold the batch's locks for long.
 pub const DEFAULT_LUA_TIME_LIMIT: &str = "60s";
-/// Memory per file's Lua state unless `lua_memory_limit` says otherwise.
+/// Memory one file's Lua code may allocate unless `lua_memory_limit` says otherwise.
 pub const DEFAULT_LUA_MEMORY_LIMIT: &str = "1GB";
 
 impl Settings {

@@ -346,9 +346,12 @@ fn sigterm_during_lua_code_rolls_back_and_exits_143() {
         "return {\n  up = function(knex)\n    while true do end\n  end,\n}\n",
     );
     // The first file's statement is confirmed before the loop starts, so the
-    // session sits idle in its transaction while Lua loops.
+    // session sits idle in its transaction, that statement its last, while
+    // Lua loops (idle in transaction alone is also true between the lock and
+    // ledger statements before it, when the signal would come too early).
     let ready = format!(
-        "select count(*) from pg_stat_activity where datname = '{}' and state = 'idle in transaction'",
+        "select count(*) from pg_stat_activity where datname = '{}' and state = 'idle in transaction' \
+         and query = 'create table kept (id int)'",
         db.name
     );
     let out = interrupted_run(&db, &p, "TERM", "the loop", ready);

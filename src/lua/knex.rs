@@ -28,7 +28,10 @@ fn build(lua: &Lua) -> mlua::Result<Table> {
     // its own); the functions in it are made once per state.
     let meta = lua.create_table_with_capacity(0, 2)?;
     meta.raw_set("__call", once_per_state(lua, "vectra_db.knex_call", call)?)?;
-    meta.raw_set("__index", once_per_state(lua, "vectra_db.knex_index", index)?)?;
+    meta.raw_set(
+        "__index",
+        once_per_state(lua, "vectra_db.knex_index", index)?,
+    )?;
     knex.set_metatable(Some(meta))?;
     Ok(knex)
 }
@@ -85,8 +88,7 @@ fn index(lua: &Lua) -> mlua::Result<Function> {
                     register_function(lua, &knex, method)?;
                     return knex.raw_get(method.name);
                 }
-                let Some(method) =
-                    api::find(api::QUERY, &name).filter(|m| m.op.starts_query())
+                let Some(method) = api::find(api::QUERY, &name).filter(|m| m.op.starts_query())
                 else {
                     return Ok(LuaValue::Nil);
                 };

@@ -207,7 +207,7 @@ impl Script {
     ) -> Result<Script, ScriptError> {
         let fail = |e| ScriptError::from_lua(display, e);
         let lua = env.state().map_err(fail)?;
-        let file_env = states::environment(&lua).map_err(fail)?;
+        let file_env = states::environment(&lua, env.limits).map_err(fail)?;
         lua.set_app_data(ScriptContext {
             db: db.clone(),
             file: display.to_string(),

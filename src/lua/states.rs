@@ -92,8 +92,10 @@ pub(super) struct Environment {
     pub string_meta: Table,
 }
 
-/// A fresh environment for one file of the batch `lua` runs.
-pub(super) fn environment(lua: &Lua) -> mlua::Result<Environment> {
+/// A fresh environment for one file of the batch `lua` runs (made within
+/// that file's memory budget).
+pub(super) fn environment(lua: &Lua, limits: LuaLimits) -> mlua::Result<Environment> {
+    budget(lua, limits)?;
     let new_environment: Function = lua.named_registry_value(NEW_ENVIRONMENT)?;
     let (globals, string_meta) = new_environment.call::<(Table, Table)>(())?;
     Ok(Environment {
@@ -103,11 +105,15 @@ pub(super) fn environment(lua: &Lua) -> mlua::Result<Environment> {
 }
 
 /// Makes a file's environment the current one before its code runs: its
-/// string metatable, and the memory limit counted from what the state holds
-/// now (garbage of earlier files included, which Lua collects before it
-/// reports running out).
+/// string metatable, and a memory budget of its own.
 pub(super) fn enter(lua: &Lua, env: &Environment, limits: LuaLimits) -> mlua::Result<()> {
     lua.set_type_metatable::<mlua::LuaString>(Some(env.string_meta.clone()));
+    budget(lua, limits)
+}
+
+/// The memory limit, counted from what the state holds now (garbage of
+/// earlier files included, which Lua collects before it reports running out).
+fn budget(lua: &Lua, limits: LuaLimits) -> mlua::Result<()> {
     if let Some(bytes) = limits.memory {
         lua.set_memory_limit(lua.used_memory().saturating_add(bytes))?;
     }
@@ -354,7 +360,7 @@ mod tests {
 
     /// Runs `code` as a file of the batch: a new environment, entered.
     fn run_file<R: mlua::FromLuaMulti>(lua: &Lua, code: &str) -> mlua::Result<R> {
-        let env = environment(lua)?;
+        let env = environment(lua, LuaLimits::default())?;
         enter(lua, &env, LuaLimits::default())?;
         lua.load(code)
             .set_name("@file.lua")
@@ -451,7 +457,7 @@ mod tests {
         let lua = state_with_modules(dir.path(), limits);
         let expected_path = format!("{0}/?.lua;{0}/?/init.lua;", dir.path().display());
         for file in 0..5 {
-            let env = environment(&lua).expect("env");
+            let env = environment(&lua, limits).expect("env");
             enter(&lua, &env, limits).expect("enter");
             let run = |code: &str| {
                 lua.load(code)
