@@ -66,6 +66,55 @@ fn a_syntax_error_deep_in_a_large_batch_stops_it_before_anything_runs() {
     }
 }
 
+/// Lua bytecode (what `luac` or `string.dump` makes) is refused as a
+/// migration and as a module, naming the file: Lua does not check bytecode,
+/// so a crafted file could crash the run or reach past the sandbox.
+#[test]
+fn bytecode_files_are_refused_as_migrations_and_modules() {
+    let compiled = |source: &str| {
+        let lua = mlua::Lua::new();
+        let f = lua.load(source).into_function().expect("compile");
+        f.dump(false)
+    };
+    let migration = "return { up = function(knex) knex.schema:raw('create table t (id int)') end }";
+
+    let db = TestDb::new("err_bytecode");
+    let p = Project::new(&db);
+    p.migration("001_compiled", "");
+    std::fs::write(p.path("migrations/001_compiled.lua"), compiled(migration))
+        .expect("write bytecode");
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(
+        &out,
+        &[
+            "migrations/001_compiled.lua",
+            "Lua bytecode",
+            "Lua source only",
+        ],
+    );
+    assert!(!db.table_exists("t"));
+
+    let db = TestDb::new("err_bytecode_module");
+    let p = Project::new(&db);
+    p.file("lua/helpers.lua", "");
+    std::fs::write(p.path("lua/helpers.lua"), compiled("return { name = 't' }"))
+        .expect("write bytecode");
+    p.migration(
+        "001_uses",
+        "local H = require('helpers')\nreturn { up = function(knex) knex.schema:raw('create table ' .. H.name .. ' (id int)') end }\n",
+    );
+    let out = p.run(&["migrate:latest"]);
+    fails_clearly(
+        &out,
+        &[
+            "lua/helpers.lua",
+            "Lua bytecode",
+            "migrations/001_uses.lua:1",
+        ],
+    );
+    assert!(!db.table_exists("t"));
+}
+
 #[test]
 fn a_file_returning_no_table_is_named() {
     let db = TestDb::new("err_notable");

@@ -205,6 +205,9 @@ impl Script {
         env: &ScriptEnv,
         db: SharedDb,
     ) -> Result<Script, ScriptError> {
+        if states::is_bytecode(source) {
+            return Err(ScriptError::shape(display, states::BYTECODE_REFUSED));
+        }
         let fail = |e| ScriptError::from_lua(display, e);
         let lua = env.state().map_err(fail)?;
         let file_env = states::environment(&lua, env.limits).map_err(fail)?;
@@ -216,6 +219,7 @@ impl Script {
         let chunk = lua
             .load(source)
             .set_name(format!("@{display}"))
+            .set_mode(mlua::chunk::ChunkMode::Text)
             .set_environment(file_env.globals.clone());
         start_clock(&lua);
         let returned = chunk.eval::<LuaValue>();
@@ -456,8 +460,8 @@ fn stopped_or(lua: &Lua, file: &str, limits: LuaLimits, e: mlua::Error) -> Scrip
     }
 }
 
-/// A chunk to load: source text (or whatever the user's file holds), or
-/// bytecode that [`compile`] made from our own or a module's text.
+/// A chunk to load: source text (whatever the user's file holds, loaded as
+/// text only), or bytecode that [`compile`] made from a module's text.
 enum Chunk<'a> {
     Source(&'a [u8]),
     Compiled(&'a [u8]),
@@ -466,7 +470,9 @@ enum Chunk<'a> {
 /// Loads `chunk` under `name` as a function with globals `env`, without running it.
 fn load_chunk(lua: &Lua, name: &str, chunk: Chunk<'_>, env: &Table) -> mlua::Result<Function> {
     let loaded = match chunk {
-        Chunk::Source(source) => lua.load(source),
+        // Text only: Lua does not check bytecode, so a binary file could
+        // crash the process or reach past the sandbox.
+        Chunk::Source(source) => lua.load(source).set_mode(mlua::chunk::ChunkMode::Text),
         Chunk::Compiled(bytecode) => lua.load(bytecode).set_mode(mlua::chunk::ChunkMode::Binary),
     };
     loaded

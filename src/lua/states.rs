@@ -86,6 +86,16 @@ pub(super) fn batch_state(modules: &Rc<Modules>, limits: LuaLimits) -> mlua::Res
     Ok(lua)
 }
 
+/// Why a file of Lua bytecode is refused (Lua does not check bytecode: a
+/// crafted file could crash the run or reach past the sandbox).
+pub(super) const BYTECODE_REFUSED: &str =
+    "the file is Lua bytecode (made by luac or string.dump); vectra-db runs Lua source only";
+
+/// Whether `chunk` is Lua bytecode rather than source.
+pub(super) fn is_bytecode(chunk: &[u8]) -> bool {
+    chunk.starts_with(b"\x1bLua")
+}
+
 /// A file's globals, and the string metatable that goes with them.
 pub(super) struct Environment {
     pub globals: Table,
@@ -134,6 +144,11 @@ fn module_searcher(lua: &Lua, modules: &Rc<Modules>) -> mlua::Result<Function> {
                 let chunk_name = format!("@{}", module.path);
                 let loader = if module.compiled {
                     load_chunk(lua, &chunk_name, Chunk::Compiled(&module.chunk), &env)?
+                } else if is_bytecode(&module.chunk) {
+                    return Err(mlua::Error::runtime(format!(
+                        "error loading module '{name}' from file '{}':\n\t{BYTECODE_REFUSED}",
+                        module.path
+                    )));
                 } else {
                     let (loader, bytecode) = compile(lua, &chunk_name, &module.chunk, &env, &dump)?;
                     modules.compiled(&name, bytecode);
@@ -227,7 +242,7 @@ os.execute = confirmed(os.execute)
 /// the snapshot of the globals and returns the function that makes a file's
 /// environment from it. `require`, the preload searcher and `load`,
 /// `loadfile`, `dofile` are Lua's own, bound to the file's tables instead of
-/// the state's (same lookups, results and messages).
+/// the state's (same lookups, results and messages), and load text only.
 const ENVIRONMENTS: &str = r##"
 local lua_path_searcher = ...
 local G = _G
@@ -235,6 +250,17 @@ local next, type, select, error, rawget, tostring = next, type, select, error, r
 local raw_load, raw_loadfile = load, loadfile
 local format, concat = string.format, table.concat
 local LIBRARIES = { "string", "table", "math", "io", "os", "utf8", "coroutine" }
+
+-- Lua does not check bytecode: a crafted binary chunk can crash the process
+-- or reach past the sandbox. Only text is loaded (the one binary vectra-db
+-- loads is the bytecode it compiles itself from a module's text).
+local NO_BINARY = "binary chunks cannot be loaded in a migration or seed (use Lua source)"
+local function text_mode(mode)
+  if mode == nil then return "t" end
+  if type(mode) ~= "string" then return mode end -- Lua's own argument error
+  if not mode:find("t", 1, true) then return nil end
+  return "t"
+end
 
 local function copy(t)
   local c = {}
@@ -326,15 +352,19 @@ return function()
   end
 
   env.load = function(chunk, chunkname, mode, ...)
-    if select("#", ...) == 0 then return raw_load(chunk, chunkname, mode, env) end
-    return raw_load(chunk, chunkname, mode, ...)
+    local text = text_mode(mode)
+    if text == nil then return nil, NO_BINARY end
+    if select("#", ...) == 0 then return raw_load(chunk, chunkname, text, env) end
+    return raw_load(chunk, chunkname, text, ...)
   end
   env.loadfile = function(filename, mode, ...)
-    if select("#", ...) == 0 then return raw_loadfile(filename, mode, env) end
-    return raw_loadfile(filename, mode, ...)
+    local text = text_mode(mode)
+    if text == nil then return nil, NO_BINARY end
+    if select("#", ...) == 0 then return raw_loadfile(filename, text, env) end
+    return raw_loadfile(filename, text, ...)
   end
   env.dofile = function(filename)
-    local f, message = raw_loadfile(filename, "bt", env)
+    local f, message = raw_loadfile(filename, "t", env)
     if f == nil then error(message, 0) end
     return f()
   end
@@ -442,6 +472,46 @@ mod tests {
         let vectra: bool =
             run_file(&lua, "return type(require('vectra').uuid) == 'function'").expect("vectra");
         assert!(vectra);
+    }
+
+    /// `load`, `loadfile` and `dofile` take Lua source and refuse bytecode
+    /// (Lua does not check it), whatever mode is asked for.
+    #[test]
+    fn files_load_text_and_never_bytecode() {
+        let dir = tempfile::tempdir().expect("dir");
+        let binary = dir.path().join("f.luac");
+        let lua = state_with_modules(dir.path(), LuaLimits::default());
+        let checks: Vec<String> = run_file(
+            &lua,
+            &format!(
+                r#"
+                local dumped = string.dump(function() return 1 end)
+                local f = assert(io.open({path:?}, "wb")) f:write(dumped) f:close()
+                local out = {{}}
+                local function refused(f, message)
+                  out[#out + 1] = tostring(f == nil) .. " " .. tostring(message)
+                end
+                refused(load(dumped))
+                refused(load(dumped, "x", "b"))
+                refused(load(dumped, "x", "bt"))
+                refused(loadfile({path:?}))
+                local ok, message = pcall(dofile, {path:?})
+                refused(ok or nil, message)
+                out[#out + 1] = tostring(load("return 41 + 1")())
+                return out
+                "#,
+                path = binary.display().to_string()
+            ),
+        )
+        .expect("file");
+        assert_eq!(checks.len(), 6, "{checks:?}");
+        for refusal in &checks[..5] {
+            assert!(
+                refusal.contains("binary chunk"),
+                "every way in refuses bytecode: {checks:?}"
+            );
+        }
+        assert_eq!(checks[5], "42");
     }
 
     /// The settings every file's code runs with: `package.path` from
