@@ -36,10 +36,10 @@ fn seed_run_runs_every_seed_in_name_order() {
 }
 
 /// Enough seeds that their Lua states are made ahead on a thread of their
-/// own: every one runs, in order, each in a state of its own (a global one
-/// seed sets is not seen by the next).
+/// own: every one runs, in order, each with globals of its own (a global
+/// one seed sets is not seen by the next).
 #[test]
-fn many_seeds_run_in_order_each_in_a_fresh_state() {
+fn many_seeds_run_in_order_each_with_fresh_globals() {
     let db = TestDb::new("seeds_many");
     db.client()
         .batch_execute("create table log (id serial primary key, seed text not null)")
@@ -56,6 +56,27 @@ fn many_seeds_run_in_order_each_in_a_fresh_state() {
     }
     p.run(&["seed:run"]).ok().says(&["Ran 30 seed files"]);
     assert_eq!(log(&db), names);
+}
+
+/// A file a seed opens and never closes is complete once the run is over:
+/// the run's Lua state is left to the end of the process, not closed (which
+/// would have closed the file), and the file is flushed at exit all the same.
+#[test]
+fn a_file_a_seed_leaves_open_is_written_in_full() {
+    let db = TestDb::new("seeds_open_file");
+    let p = Project::new(&db);
+    let out_file = p.path("export.txt");
+    p.file(
+        "seeds/01_export.lua",
+        &format!(
+            "return {{\n  seed = function(knex)\n    local f = assert(io.open({:?}, \"w\"))\n    for i = 1, 1000 do f:write(\"line \", i, \"\\n\") end\n  end,\n}}\n",
+            out_file.display().to_string()
+        ),
+    );
+    p.run(&["seed:run"]).ok().says(&["Ran 1 seed file"]);
+    let written = std::fs::read_to_string(&out_file).expect("the seed's file");
+    assert_eq!(written.lines().count(), 1000, "{written}");
+    assert!(written.ends_with("line 1000\n"));
 }
 
 #[test]

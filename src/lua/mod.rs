@@ -515,3 +515,28 @@ pub fn display_path(path: &Path, base: &Path) -> String {
         .display()
         .to_string()
 }
+
+/// Set by the command-line tool, which exits when its command is done.
+static CLOSE_STATES_AT_EXIT: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Leaves a run's Lua state to the end of the process instead of closing it
+/// when the run is done: closing frees every object one by one (about 5 ms
+/// for a batch of 1000 files) right before the process exits and the system
+/// takes the memory back at once. As with Lua's own `os.exit`, `__gc`
+/// finalizers still pending then do not run; files opened with `io.open`
+/// are still flushed (by the C library, at exit).
+pub fn close_states_at_exit() {
+    CLOSE_STATES_AT_EXIT.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+impl Drop for ScriptEnv {
+    fn drop(&mut self) {
+        let last = Rc::strong_count(&self.state) == 1;
+        if last && CLOSE_STATES_AT_EXIT.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Some(lua) = self.state.borrow_mut().take() {
+                std::mem::forget(lua);
+            }
+        }
+    }
+}
