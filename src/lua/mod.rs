@@ -211,11 +211,7 @@ impl Script {
         let fail = |e| ScriptError::from_lua(display, e);
         let lua = env.state().map_err(fail)?;
         let file_env = states::environment(&lua, env.limits).map_err(fail)?;
-        lua.set_app_data(ScriptContext {
-            db: db.clone(),
-            file: display.to_string(),
-        });
-        states::enter(&lua, &file_env, env.limits).map_err(fail)?;
+        enter(&lua, &file_env, &db, display, env.limits).map_err(fail)?;
         let chunk = lua
             .load(source)
             .set_name(format!("@{display}"))
@@ -339,11 +335,7 @@ impl Script {
                 format!("interrupted by {}", crate::interrupt::name(signal)),
             ));
         }
-        self.lua.set_app_data(ScriptContext {
-            db: self.db.clone(),
-            file: self.file.clone(),
-        });
-        states::enter(&self.lua, &self.env, self.limits)
+        enter(&self.lua, &self.env, &self.db, &self.file, self.limits)
             .map_err(|e| ScriptError::from_lua(&self.file, e))?;
         let knex = knex::create(&self.lua).map_err(|e| ScriptError::from_lua(&self.file, e))?;
         start_clock(&self.lua);
@@ -364,6 +356,22 @@ impl Script {
         let flushed = self.db.borrow_mut().flush();
         flushed.map_err(|e| ScriptError::from_db(&self.file, e))
     }
+}
+
+/// Before a file's code runs (its chunk, or a call of `up` / `down` /
+/// `seed`): its environment, and the connection and name its callbacks use.
+fn enter(
+    lua: &Lua,
+    env: &states::Environment,
+    db: &SharedDb,
+    file: &str,
+    limits: LuaLimits,
+) -> mlua::Result<()> {
+    lua.set_app_data(ScriptContext {
+        db: db.clone(),
+        file: file.to_string(),
+    });
+    states::enter(lua, env, limits)
 }
 
 /// Starts the Lua time limit's clock for the call about to run.
