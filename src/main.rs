@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    vectra_db::lua::close_states_at_exit();
+    vectra_db::lua::leave_states_to_exit();
     if cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         anstream::ColorChoice::Never.write_global();
     }

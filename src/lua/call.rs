@@ -6,8 +6,8 @@
 //! mean", and nothing of the builders.
 
 use mlua::{
-    AnyUserData, FromLuaMulti, Function, IntoLuaMulti, Lua, LuaSerdeExt, MetaMethod, MultiValue,
-    Table, UserData, UserDataMethods, Value as LuaValue,
+    AnyUserData, FromLua, FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, LuaSerdeExt,
+    MetaMethod, MultiValue, Table, UserData, UserDataMethods, Value as LuaValue,
 };
 use serde::de::DeserializeOwned;
 
@@ -254,6 +254,21 @@ where
         f(lua, args)
     })?;
     table.raw_set(name, function)
+}
+
+/// The value `make` makes, made once per state and kept in the registry
+/// under `key` (a function or a marker every file of the run shares).
+pub fn once_per_state<T: FromLua + IntoLua + Clone>(
+    lua: &Lua,
+    key: &str,
+    make: impl FnOnce(&Lua) -> mlua::Result<T>,
+) -> mlua::Result<T> {
+    if let Some(made) = lua.named_registry_value::<Option<T>>(key)? {
+        return Ok(made);
+    }
+    let made = make(lua)?;
+    lua.set_named_registry_value(key, made.clone())?;
+    Ok(made)
 }
 
 /// Removes a leading argument that is `table` itself (a colon call).

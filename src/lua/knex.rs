@@ -9,7 +9,7 @@
 
 use mlua::{Function, Lua, MultiValue, ObjectLike, Table, Value as LuaValue};
 
-use super::call::{describe, drop_self, module_fn};
+use super::call::{describe, drop_self, module_fn, once_per_state};
 use super::error::usage_error;
 use super::{query, schema, value};
 use crate::api::{self, KnexOp};
@@ -34,21 +34,6 @@ fn build(lua: &Lua) -> mlua::Result<Table> {
     )?;
     knex.set_metatable(Some(meta))?;
     Ok(knex)
-}
-
-/// The Rust function `make` makes, made once per state and kept in the
-/// registry under `key`.
-fn once_per_state(
-    lua: &Lua,
-    key: &str,
-    make: fn(&Lua) -> mlua::Result<Function>,
-) -> mlua::Result<Function> {
-    if let LuaValue::Function(f) = lua.named_registry_value::<LuaValue>(key)? {
-        return Ok(f);
-    }
-    let f = make(lua)?;
-    lua.set_named_registry_value(key, &f)?;
-    Ok(f)
 }
 
 /// `knex("users")` starts a query.

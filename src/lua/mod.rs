@@ -525,7 +525,7 @@ pub fn display_path(path: &Path, base: &Path) -> String {
 }
 
 /// Set by the command-line tool, which exits when its command is done.
-static CLOSE_STATES_AT_EXIT: std::sync::atomic::AtomicBool =
+static LEAVE_STATES_TO_EXIT: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
 /// Leaves a run's Lua state to the end of the process instead of closing it
@@ -534,14 +534,14 @@ static CLOSE_STATES_AT_EXIT: std::sync::atomic::AtomicBool =
 /// takes the memory back at once. As with Lua's own `os.exit`, `__gc`
 /// finalizers still pending then do not run; files opened with `io.open`
 /// are still flushed (by the C library, at exit).
-pub fn close_states_at_exit() {
-    CLOSE_STATES_AT_EXIT.store(true, std::sync::atomic::Ordering::Relaxed);
+pub fn leave_states_to_exit() {
+    LEAVE_STATES_TO_EXIT.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 impl Drop for ScriptEnv {
     fn drop(&mut self) {
         let last = Rc::strong_count(&self.state) == 1;
-        if last && CLOSE_STATES_AT_EXIT.load(std::sync::atomic::Ordering::Relaxed) {
+        if last && LEAVE_STATES_TO_EXIT.load(std::sync::atomic::Ordering::Relaxed) {
             if let Some(lua) = self.state.borrow_mut().take() {
                 std::mem::forget(lua);
             }

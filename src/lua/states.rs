@@ -115,7 +115,9 @@ pub(super) fn environment(lua: &Lua, limits: LuaLimits) -> mlua::Result<Environm
 }
 
 /// Makes a file's environment the current one before its code runs: its
-/// string metatable, and a memory budget of its own.
+/// string metatable, and a memory budget of its own (counted again after
+/// [`environment`] made it, so the environment is not taken from what the
+/// file's code may allocate).
 pub(super) fn enter(lua: &Lua, env: &Environment, limits: LuaLimits) -> mlua::Result<()> {
     lua.set_type_metatable::<mlua::LuaString>(Some(env.string_meta.clone()));
     budget(lua, limits)

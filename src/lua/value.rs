@@ -8,7 +8,7 @@
 
 use mlua::{AnyUserData, Lua, Table, UserData, UserDataMethods, Value as LuaValue};
 
-use super::call::{describe, module_fn};
+use super::call::{describe, module_fn, once_per_state};
 use super::error::usage_error;
 use crate::api::{self, FnOp, RefOp};
 use crate::sql::raw::wrap;
@@ -70,13 +70,9 @@ impl UserData for JsonValue {}
 /// The one `knex.null` of a Lua state (every `knex` table and `trx` shares it,
 /// so fast paths can recognise it by identity).
 pub fn null_value(lua: &Lua) -> mlua::Result<AnyUserData> {
-    const KEY: &str = "vectra_db.knex_null";
-    if let LuaValue::UserData(ud) = lua.named_registry_value::<LuaValue>(KEY)? {
-        return Ok(ud);
-    }
-    let ud = lua.create_userdata(NullMarker)?;
-    lua.set_named_registry_value(KEY, &ud)?;
-    Ok(ud)
+    once_per_state(lua, "vectra_db.knex_null", |lua| {
+        lua.create_userdata(NullMarker)
+    })
 }
 
 /// `knex.fn`: its functions from the catalogue (`crate::api::FN`).

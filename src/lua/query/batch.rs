@@ -11,6 +11,7 @@
 
 use super::*;
 use crate::api::BatchOp;
+use crate::lua::call::once_per_state;
 
 /// Rows read (and planned) at once: about this many, rounded up to whole
 /// chunks so inserts split at the same rows as one plan of the whole batch.
@@ -129,15 +130,9 @@ impl Windows<'_> {
 
 /// Up to `n` rows from `producer` (see [`FILL`]).
 fn produce(lua: &Lua, producer: &Function, n: usize) -> mlua::Result<Produced> {
-    const KEY: &str = "vectra.batchInsert.fill";
-    let fill = match lua.named_registry_value::<Option<Function>>(KEY)? {
-        Some(f) => f,
-        None => {
-            let f: Function = lua.load(FILL).set_name("=batchInsert").eval()?;
-            lua.set_named_registry_value(KEY, f.clone())?;
-            f
-        }
-    };
+    let fill: Function = once_per_state(lua, "vectra.batchInsert.fill", |lua| {
+        lua.load(FILL).set_name("=batchInsert").eval()
+    })?;
     fill.call((producer, n))
 }
 
