@@ -7,9 +7,10 @@ use super::{connect_for_changes, migrate, seed, Done, Global, RunFlags};
 use crate::config::Settings;
 use crate::db::{ConnectTarget, Db};
 use crate::output::Reporter;
+use crate::runner::files::{self, ReadAhead};
 use crate::runner::migrator::Target;
 use crate::runner::seeder::Seeder;
-use crate::runner::{files, RunnerError};
+use crate::runner::RunnerError;
 use crate::sql::{quote_ident, quote_literal};
 
 fn maintenance(target: &ConnectTarget, settings: &Settings) -> Result<Db, RunnerError> {
@@ -49,8 +50,16 @@ pub fn setup(
         reporter.line(&format!("Created database `{name}`"));
     }
     drop(admin);
+    let files = ReadAhead::start(&settings.migrations, &settings.root);
     let db = connect_for_changes(settings, global, false)?;
-    let migrated = migrate(settings, db, &Target::Latest, RunFlags::default(), reporter)?;
+    let migrated = migrate(
+        settings,
+        db,
+        files,
+        &Target::Latest,
+        RunFlags::default(),
+        reporter,
+    )?;
     // A connection of its own, as `seed:run` would have: through a pooler,
     // the driver's cached type lookups do not survive a transaction's end.
     let seeded = if Seeder::files(settings)?.is_empty() {

@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::config::{ConfigError, Overrides, Settings};
 use crate::db::{ConnectOptions, ConnectTarget, Db, SharedDb};
 use crate::output::{self, OutputMode, Reporter, StatementPrinter};
+use crate::runner::files::ReadAhead;
 use crate::runner::migrator::{AppliedState, RunOptions, Target};
 use crate::runner::seeder::Seeder;
 use crate::runner::timeouts;
@@ -239,8 +240,10 @@ fn run(
         }
         Command::Migrate(target, flags) => {
             let mut done = retry::with_lock_retries(flags.lock_retries, reporter, |reporter| {
+                // Read while connecting, not while holding the lock.
+                let files = ReadAhead::start(&settings.migrations, &settings.root);
                 let db = connect_for_changes(settings, global, flags.dry_run)?;
-                migrate(settings, db, target, *flags, reporter)
+                migrate(settings, db, files, target, *flags, reporter)
             })?;
             if !flags.dry_run {
                 schema_dump::auto(settings, global, reporter, &mut done);
@@ -394,6 +397,7 @@ fn plural(n: usize, word: &str) -> String {
 fn migrate(
     settings: &Settings,
     db: SharedDb,
+    files: ReadAhead,
     target: &Target,
     flags: RunFlags,
     reporter: &mut Reporter,
@@ -411,6 +415,7 @@ fn migrate(
         allow_drift: flags.allow_drift,
     };
     let outcome = Migrator::new(settings, db.clone(), reporter)
+        .reading_ahead(files)
         .run(target, options)
         .map_err(|e| timeouts::explain(&db, e))?;
     let down = matches!(target, Target::Rollback { .. } | Target::Down(_));

@@ -8,7 +8,7 @@ mod verify;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use super::files::{self, checksum, SourceFile};
+use super::files::{self, ReadAhead, SourceFile};
 use super::ledger::{AppliedMigration, Ledger, NewRow};
 use super::{Direction, Observer, RunnerError};
 use crate::config::Settings;
@@ -121,6 +121,7 @@ pub struct Migrator<'a> {
     db: SharedDb,
     ledger: Ledger,
     env: ScriptEnv,
+    files: ReadAhead,
     observer: &'a mut dyn Observer,
 }
 
@@ -133,10 +134,17 @@ impl<'a> Migrator<'a> {
         Migrator {
             ledger: Ledger::new(&settings.ledger_schema, &settings.ledger_table),
             env: ScriptEnv::new(settings.lua_path.clone()).with_limits(settings.lua_limits()),
+            files: ReadAhead::none(&settings.migrations, &settings.root),
             settings,
             db,
             observer,
         }
+    }
+
+    /// Takes the migration files from `files` (started before connecting).
+    pub fn reading_ahead(mut self, files: ReadAhead) -> Self {
+        self.files = files;
+        self
     }
 
     pub fn ledger(&self) -> &Ledger {
@@ -182,7 +190,7 @@ impl<'a> Migrator<'a> {
         } else {
             self.ledger.load_read_only(&mut self.db.borrow_mut())?
         };
-        let files = files::discover(&self.settings.migrations, &self.settings.root, false)?;
+        let files = self.files.listing()?;
         // A row matches its file by exact name, or by stem (`x.js` ↔ `x.lua`).
         let mut by_stem: HashMap<&str, usize> = HashMap::with_capacity(files.len());
         for (i, f) in files.iter().enumerate() {
@@ -210,7 +218,7 @@ impl<'a> Migrator<'a> {
     /// Compares applied rows with files; reads each applied file once for its
     /// checksum and returns the bytes of those in `keep`.
     fn classify(
-        &self,
+        &mut self,
         snap: &Snapshot,
         keep: &HashSet<usize>,
     ) -> Result<(Status, HashMap<usize, Vec<u8>>), RunnerError> {
@@ -224,19 +232,19 @@ impl<'a> Migrator<'a> {
                     let state = match &row.checksum {
                         None => {
                             if keep.contains(&f) {
-                                kept.insert(f, file.read()?);
+                                kept.insert(f, self.files.contents(file)?.bytes);
                             }
                             AppliedState::Adopted
                         }
                         Some(recorded) => {
-                            let bytes = file.read()?;
-                            let state = if *recorded == checksum(&bytes) {
+                            let contents = self.files.contents(file)?;
+                            let state = if *recorded == contents.checksum {
                                 AppliedState::Ok
                             } else {
                                 AppliedState::Drifted
                             };
                             if keep.contains(&f) {
-                                kept.insert(f, bytes);
+                                kept.insert(f, contents.bytes);
                             }
                             state
                         }
@@ -271,10 +279,10 @@ impl<'a> Migrator<'a> {
         let mut steps = Vec::new();
         for f in (0..snap.files.len()).filter(|f| !snap.file_row.contains_key(f)) {
             let file = snap.files[f].clone();
-            let bytes = file.read()?;
+            let contents = self.files.contents(&file)?;
             steps.push(Step {
-                checksum: checksum(&bytes),
-                bytes,
+                checksum: contents.checksum,
+                bytes: contents.bytes,
                 file,
                 row_id: None,
             });
@@ -378,17 +386,16 @@ impl<'a> Migrator<'a> {
                 return Err(RunnerError::Missing(vec![name]));
             };
             let file = &snap.files[f];
-            let bytes = match kept.remove(&f) {
-                Some(b) => b,
-                None => file.read()?,
+            let (bytes, checksum) = match kept.remove(&f) {
+                // Applied (going down): only a new ledger row needs a checksum.
+                Some(bytes) => (bytes, String::new()),
+                None => {
+                    let contents = self.files.contents(file)?;
+                    (contents.bytes, contents.checksum)
+                }
             };
             steps.push(Step {
-                // Only a new ledger row needs it (classify already hashed the applied ones).
-                checksum: if direction == Direction::Up {
-                    checksum(&bytes)
-                } else {
-                    String::new()
-                },
+                checksum,
                 bytes,
                 file: file.clone(),
                 row_id: step.row.map(|r| snap.applied[r].id),
