@@ -368,6 +368,22 @@ fn a_failure_sent_ahead_then_pcall_print_and_a_lua_error() {
     );
 }
 
+/// Statements sent ahead go to the server together; once one fails, the
+/// ones behind it must change nothing. A raw `COMMIT` (or `ROLLBACK TO
+/// SAVEPOINT`) behind a failure would end the aborted transaction and let
+/// the next statement run for real, so it is never sent behind another.
+#[test]
+fn a_raw_commit_behind_a_failure_is_never_sent() {
+    failing_case(
+        "diff_commit",
+        &[(
+            "04_commit",
+            "return {\n  up = function(knex)\n    knex.schema:raw('create table before_commit (id int)')\n    knex.schema:raw('alter table nope add column y int')\n    knex.schema:raw('COMMIT')\n    knex.schema:raw('create table escaped (id int)')\n  end,\n  down = function(knex) end,\n}\n",
+        )],
+        None,
+    );
+}
+
 /// Lua that works a while between statements: those sent ahead are handed
 /// to the connection thread (not run in the next wait), and a failure there
 /// must still be blamed on its own line, before the file's later Lua runs.

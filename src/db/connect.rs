@@ -10,8 +10,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use postgres::config::{Host, SslMode};
-use postgres::{Client, Config};
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::Config;
+
+use super::client::{self, Client, ConnectFailure};
 
 use super::error::connection_message;
 
@@ -225,6 +227,12 @@ impl ConnectTarget {
         self.tls
     }
 
+    /// The resolved settings (the `PG*` variables and libpq's defaults
+    /// applied), for a client of another kind (the tests' own).
+    pub fn driver_config(&self) -> &Config {
+        &self.config
+    }
+
     /// Connects, bounded by `connect_timeout` (the URL's, else `options`'):
     /// the driver's timeout covers only the TCP connect, so a server that
     /// accepts and never answers would hang the run; the whole start-up runs
@@ -280,11 +288,10 @@ impl ConnectTarget {
             .iter()
             .all(|h| matches!(h, Host::Unix(_)));
         let result = if self.tls == TlsMode::Disable || socket_only {
-            config.connect(postgres::NoTls).map(|client| {
+            Client::connect(&config, tokio_postgres::NoTls).map(|client| {
                 let token = client.cancel_token();
-                let cancel: crate::interrupt::Canceller = Box::new(move || {
-                    let _ = token.cancel_query(postgres::NoTls);
-                });
+                let cancel: crate::interrupt::Canceller =
+                    Box::new(move || client::cancel(&token, tokio_postgres::NoTls));
                 (client, cancel)
             })
         } else {
@@ -316,11 +323,10 @@ impl ConnectTarget {
                 .build()
                 .map_err(|e| ConnectError::Tls(format!("cannot set up TLS: {e}")))?;
             let tls = postgres_native_tls::MakeTlsConnector::new(connector);
-            config.connect(tls.clone()).map(|client| {
+            Client::connect(&config, tls.clone()).map(|client| {
                 let token = client.cancel_token();
-                let cancel: crate::interrupt::Canceller = Box::new(move || {
-                    let _ = token.cancel_query(tls.clone());
-                });
+                let cancel: crate::interrupt::Canceller =
+                    Box::new(move || client::cancel(&token, tls.clone()));
                 (client, cancel)
             })
         };
@@ -344,8 +350,17 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    fn classify(err: postgres::Error, target: &ConnectTarget) -> ConnectError {
+    fn classify(failure: ConnectFailure, target: &ConnectTarget) -> ConnectError {
         let target_text = target.to_string();
+        let err = match failure {
+            ConnectFailure::Postgres(err) => err,
+            ConnectFailure::Runtime(e) => {
+                return ConnectError::Unreachable {
+                    target: target_text,
+                    message: format!("cannot start the connection's I/O: {e}"),
+                }
+            }
+        };
         if let Some(db) = err.as_db_error() {
             let code = db.code().code();
             if code == "3D000" {

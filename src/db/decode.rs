@@ -7,8 +7,8 @@
 
 use std::error::Error;
 
-use postgres::types::{FromSql, Kind, Type};
 use postgres_protocol::types as pgt;
+use tokio_postgres::types::{FromSql, Kind, Type};
 
 use super::Row;
 use crate::sql::Value;
@@ -30,7 +30,7 @@ impl<'a> FromSql<'a> for RawCell<'a> {
     }
 }
 
-pub fn rows(rows: &[postgres::Row]) -> Result<Vec<Row>, String> {
+pub fn rows(rows: &[tokio_postgres::Row]) -> Result<Vec<Row>, String> {
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
@@ -98,7 +98,7 @@ pub fn value(ty: &Type, raw: &[u8]) -> DecodeResult<Value> {
 }
 
 fn array(member: &Type, raw: &[u8]) -> DecodeResult<Value> {
-    use postgres::fallible_iterator::FallibleIterator;
+    use tokio_postgres::fallible_iterator::FallibleIterator;
     let arr = pgt::array_from_sql(raw)?;
     let dims: Vec<usize> = arr
         .dimensions()

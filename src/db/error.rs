@@ -18,7 +18,7 @@ pub struct DbError {
 }
 
 impl DbError {
-    pub fn from_pg(err: postgres::Error, sql: &str) -> DbError {
+    pub fn from_pg(err: tokio_postgres::Error, sql: &str) -> DbError {
         match err.as_db_error() {
             Some(db) => DbError {
                 sql: sql.to_string(),
@@ -27,7 +27,7 @@ impl DbError {
                 detail: db.detail().map(str::to_string),
                 hint: db.hint().map(str::to_string),
                 position: match db.position() {
-                    Some(postgres::error::ErrorPosition::Original(p)) => Some(*p),
+                    Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(*p),
                     _ => None,
                 },
                 origin: None,
@@ -55,7 +55,7 @@ impl DbError {
 }
 
 /// The message of a non-server error (closed connection, I/O), with its causes.
-pub fn connection_message(err: &postgres::Error) -> String {
+pub fn connection_message(err: &tokio_postgres::Error) -> String {
     let mut message = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {

@@ -6,17 +6,20 @@
 //! text, as Knex's `pg` driver sends them). Transactions are explicit `BEGIN` /
 //! `SAVEPOINT` / `COMMIT` statements, so the Lua layer can share the connection
 //! through an `Rc<RefCell<Db>>` without holding a borrowed `Transaction`. The
-//! connection itself ([`Session`]) is shared with a thread of its own, which
-//! runs schema statements sent ahead ([`Db::defer`]); every awaited statement
-//! runs on the caller's thread once that thread is idle, so the order is
-//! always the call order and a run looks exactly like one that waits for
-//! every statement.
+//! connection itself ([`Session`], over a blocking [`Client`]) is shared with
+//! a thread of its own, which runs schema statements sent ahead
+//! ([`Db::defer`]); statements sent ahead that are run together go to the
+//! server in one write (one round trip for a `createTable` and its indexes);
+//! every awaited statement runs on the caller's thread once that thread is
+//! idle, so the order is always the call order and a run looks exactly like
+//! one that waits for every statement.
 
 // `DbError` carries everything a user needs to fix a statement (SQL, message,
 // detail, hint, position); it is built only on the failure path, so its size
 // costs nothing where it matters.
 #![allow(clippy::result_large_err)]
 
+mod client;
 pub mod connect;
 pub mod decode;
 pub mod error;
@@ -29,12 +32,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use postgres::Client;
-
 use crate::sql::quote_literal;
 use crate::sql::raw::to_positional;
 use crate::sql::{Sql, Value};
 
+pub use client::Client;
 pub use connect::{ConnectOptions, ConnectTarget, Endpoint};
 pub use error::DbError;
 pub use probe::{Catalog, StatementProbe};

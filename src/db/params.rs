@@ -5,7 +5,7 @@
 //! fills an integer, timestamp, enum or uuid column and a real mismatch gets
 //! PostgreSQL's own error message.
 
-use postgres::types::{to_sql_checked, Format, IsNull, ToSql, Type};
+use tokio_postgres::types::{to_sql_checked, Format, IsNull, ToSql, Type};
 
 use crate::sql::Value;
 

@@ -1,7 +1,9 @@
 //! The hook `migrate:plan` attaches to the session: called after each
 //! statement that succeeded, with its own way to read the catalog.
 
-use postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::SimpleQueryMessage;
+
+use super::client::Client;
 
 use super::{Db, DbError, Session};
 

@@ -5,14 +5,34 @@
 // See `super`: `DbError` is large by design, built only on the failure path.
 #![allow(clippy::result_large_err)]
 
-use postgres::types::{Kind, ToSql, Type};
-use postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::types::{Kind, ToSql, Type};
+use tokio_postgres::SimpleQueryMessage;
+
+use super::client::Client;
 
 use super::probe::{text_rows, StatementProbe};
 use super::{decode, params, DbError};
 use crate::sql::raw::to_positional;
 use crate::sql::{Sql, Value};
-use postgres::fallible_iterator::FallibleIterator;
+
+/// Whether `text` may end the transaction or return to a savepoint, judged
+/// by its words (`COMMIT`, `END`, `ROLLBACK`, `SAVEPOINT`, …, also inside a
+/// `DO` block or a string: a false alarm only costs a round trip).
+fn may_end_transaction(text: &str) -> bool {
+    const WORDS: [&str; 9] = [
+        "abort",
+        "begin",
+        "commit",
+        "end",
+        "prepare",
+        "release",
+        "rollback",
+        "savepoint",
+        "start",
+    ];
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| WORDS.iter().any(|w| word.eq_ignore_ascii_case(w)))
+}
 
 /// True for statements that read or write rows but change no table definitions.
 fn is_data_statement(text: &str) -> bool {
@@ -68,7 +88,7 @@ pub struct Session {
     /// Receives every statement sent (when `-v` or `--dry-run` asks for them).
     pub(super) log: Option<Box<dyn StatementLog + Send>>,
     /// Large inserts already prepared, by SQL text (see [`Session::typed`]).
-    pub(super) statements: Vec<(String, postgres::Statement)>,
+    pub(super) statements: Vec<(String, tokio_postgres::Statement)>,
     /// The first error of a statement sent ahead; reported by the next call.
     pub(super) deferred_error: Option<DbError>,
     /// The connection looks pooled ([`Db::looks_pooled`]): every transaction
@@ -145,15 +165,54 @@ impl Session {
         }
     }
 
-    /// Runs statements sent ahead, in order, stopping at the first failure
-    /// (the transaction is aborted then), which the next call reports.
+    /// Runs statements sent ahead (none carries values), in order, stopping
+    /// at the first failure, which the next call reports. They go to the
+    /// server together, in one round trip ([`Client::batch_execute_each`]):
+    /// the server still runs them one by one, and once one fails the
+    /// transaction is aborted, so the ones after it fail too and change
+    /// nothing, as if never sent. That holds only while none of them can end
+    /// the transaction or return to a savepoint (a raw `COMMIT`, `ROLLBACK
+    /// TO SAVEPOINT`): such a statement runs alone, once those before it
+    /// are confirmed, and those after it wait for it.
     pub(super) fn run_held(&mut self, held: Vec<(Sql, Option<String>)>) {
-        for (sql, origin) in held {
-            if self.deferred_error.is_some() {
-                return;
+        let mut rest = held.as_slice();
+        while !rest.is_empty() && self.deferred_error.is_none() {
+            let together = if may_end_transaction(&rest[0].0.text) {
+                1
+            } else {
+                1 + rest[1..]
+                    .iter()
+                    .take_while(|(sql, _)| !may_end_transaction(&sql.text))
+                    .count()
+            };
+            let (group, after) = rest.split_at(together);
+            rest = after;
+            if let [(sql, origin)] = group {
+                if let Err(mut e) = self.execute(sql) {
+                    e.origin = origin.clone();
+                    self.deferred_error = Some(e);
+                }
+                continue;
             }
-            if let Err(mut e) = self.execute(&sql) {
-                e.origin = origin;
+            let texts: Vec<String> = group
+                .iter()
+                .map(|(sql, _)| to_positional(&sql.text))
+                .collect();
+            for text in &texts {
+                self.note(text, &[]);
+            }
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let failure = match self.client.batch_execute_each(&refs) {
+                Ok(results) => results
+                    .into_iter()
+                    .zip(group.iter().zip(&texts))
+                    .find_map(|(result, (held, text))| result.err().map(|e| (e, held, text))),
+                // The connection broke: blame the first statement.
+                Err(e) => Some((e, &group[0], &texts[0])),
+            };
+            if let Some((e, (_, origin), text)) = failure {
+                let mut e = DbError::from_pg(e, text);
+                e.origin = origin.clone();
                 self.deferred_error = Some(e);
             }
         }
@@ -261,27 +320,20 @@ impl Session {
         Self::check_binding_count(text, bindings)?;
         self.note(text, bindings);
         let pg = |e| DbError::from_pg(e, text);
-        let mut rows = Vec::new();
-        let count = if let Some((statement, bindings)) = self.typed(text, bindings)? {
+        let (rows, count) = if let Some((statement, bindings)) = self.typed(text, bindings)? {
             let params: Vec<params::TextParam<'_>> =
                 bindings.iter().map(params::TextParam).collect();
-            let refs = params.iter().map(|p| p as &(dyn ToSql + Sync));
-            let mut it = self.client.query_raw(&statement, refs).map_err(pg)?;
-            while let Some(row) = it.next().map_err(pg)? {
-                rows.push(row);
-            }
-            it.rows_affected()
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            self.client.query_raw(&statement, &refs).map_err(pg)?
         } else {
             let params: Vec<params::TextParam<'_>> =
                 bindings.iter().map(params::TextParam).collect();
-            let typed = params
+            let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
                 .iter()
-                .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN));
-            let mut it = self.client.query_typed_raw(text, typed).map_err(pg)?;
-            while let Some(row) = it.next().map_err(pg)? {
-                rows.push(row);
-            }
-            it.rows_affected()
+                .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
+                .collect();
+            self.client.query_typed_raw(text, &typed).map_err(pg)?
         };
         let rows = decode::rows(&rows).map_err(|e| DbError::decode(e, text))?;
         let count = count.unwrap_or(rows.len() as u64);
@@ -291,7 +343,7 @@ impl Session {
     /// Executes a prepared statement with its values sent as text.
     fn execute_prepared(
         &mut self,
-        statement: &postgres::Statement,
+        statement: &tokio_postgres::Statement,
         bindings: &[Value],
         text: &str,
     ) -> Result<u64, DbError> {
@@ -336,12 +388,11 @@ impl Session {
             .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
             .collect();
         // One round trip (no separate prepare); the command tag gives the count.
-        let mut it = self
+        let (_, count) = self
             .client
-            .query_typed_raw(&text, typed.iter().map(|(p, t)| (*p, t.clone())))
+            .query_typed_raw(&text, &typed)
             .map_err(|e| DbError::from_pg(e, &text))?;
-        while let Some(_row) = it.next().map_err(|e| DbError::from_pg(e, &text))? {}
-        Ok(it.rows_affected().unwrap_or(0))
+        Ok(count.unwrap_or(0))
     }
 
     /// A Lua sequence table is JSON for a json/jsonb parameter but a PostgreSQL
@@ -353,7 +404,7 @@ impl Session {
         &mut self,
         text: &str,
         bindings: &[Value],
-    ) -> Result<Option<(postgres::Statement, Vec<Value>)>, DbError> {
+    ) -> Result<Option<(tokio_postgres::Statement, Vec<Value>)>, DbError> {
         if !bindings
             .iter()
             .any(|b| matches!(b, Value::Json(serde_json::Value::Array(_))))
@@ -387,7 +438,7 @@ impl Session {
         &mut self,
         text: &str,
         bindings: usize,
-    ) -> Result<Option<postgres::Statement>, DbError> {
+    ) -> Result<Option<tokio_postgres::Statement>, DbError> {
         let insert = text
             .get(..12)
             .is_some_and(|head| head.eq_ignore_ascii_case("insert into "));
@@ -422,5 +473,34 @@ impl Session {
     pub fn simple_rows(&mut self, text: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         self.note(text, &[]);
         text_rows(&mut self.client, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_that_may_end_the_transaction_are_told_by_their_words() {
+        for text in [
+            "COMMIT",
+            "end",
+            "rollback to savepoint s",
+            "create table a (id int); commit",
+            "DO $$ BEGIN PERFORM 1; END $$",
+            "do $$begin perform 1; end$$",
+            "PREPARE TRANSACTION 'x'",
+            "release savepoint s",
+            "start transaction",
+            "abort",
+        ] {
+            assert!(super::may_end_transaction(text), "{text}");
+        }
+        for text in [
+            "create table \"t0\" (\"id\" serial primary key, \"ended_at\" timestamptz)",
+            "create index \"t0_name_index\" on \"t0\" (\"name\")",
+            "alter table \"releases\" add column \"start_at\" date",
+            "drop table \"committee\"",
+        ] {
+            assert!(!super::may_end_transaction(text), "{text}");
+        }
     }
 }

@@ -54,7 +54,6 @@ impl Session {
     /// Runs `statement` (`COPY t (a, b) FROM STDIN`), writing every chunk that
     /// arrives until [`Piece::End`]; returns the number of rows loaded.
     fn copy_from(&mut self, statement: &str, pieces: Receiver<Piece>) -> Result<u64, DbError> {
-        use std::io::Write;
         self.note(statement, &[]);
         let mut writer = self
             .client
@@ -64,7 +63,7 @@ impl Session {
         loop {
             match pieces.recv() {
                 Ok(Piece::Data(data)) => {
-                    if let Err(e) = writer.write_all(&data) {
+                    if let Err(e) = writer.send(data) {
                         written = Err(e);
                         break;
                     }

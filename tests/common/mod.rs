@@ -53,14 +53,16 @@ impl TestDb {
     }
 
     pub fn client(&self) -> postgres::Client {
-        ConnectTarget::parse(&self.url)
-            .expect("parse test url")
-            .connect(&ConnectOptions::default())
-            .expect("connect to test database")
+        test_client(&self.url).expect("connect to test database")
     }
 
     pub fn db(&self) -> Db {
-        Db::new(self.client())
+        Db::new(
+            ConnectTarget::parse(&self.url)
+                .expect("parse test url")
+                .connect(&ConnectOptions::default())
+                .expect("connect to test database"),
+        )
     }
 
     /// Runs a query and returns the first column of each row as text.
@@ -200,10 +202,14 @@ pub fn strings(url: &str, sql: &str) -> Vec<String> {
 }
 
 pub fn admin_client() -> postgres::Client {
-    ConnectTarget::parse(&admin_url())
-        .expect("parse admin url")
-        .connect(&ConnectOptions::default())
+    test_client(&admin_url())
         .expect("connect to the test server (run scripts/test, which starts it)")
+}
+
+/// The tests' own blocking client, with the settings vectra-db would use.
+fn test_client(url: &str) -> Result<postgres::Client, postgres::Error> {
+    let target = ConnectTarget::parse(url).expect("parse test url");
+    postgres::Config::from(target.driver_config().clone()).connect(postgres::NoTls)
 }
 
 /// Replaces the database part of a URL (`postgres:///postgres` → `postgres:///NAME`).

@@ -1,0 +1,241 @@
+//! A blocking handle on one `tokio-postgres` connection: what the `postgres`
+//! crate's `Client` gives (each call drives the connection on a runtime of
+//! its own until its answer is in), reduced to the calls a run makes, plus
+//! the one it cannot make: several statements sent in one write, their
+//! answers read after ([`Client::batch_execute_each`]).
+
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::task::Poll;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, Stream, StreamExt};
+use tokio::runtime::Runtime;
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{AsyncMessage, CopyInSink, Error, Row, SimpleQueryMessage, Socket, Statement};
+
+/// The connection's messages (answers are routed to their requests inside
+/// `tokio-postgres`; what comes out here are notices and notifications).
+type Messages = Pin<Box<dyn Stream<Item = Result<AsyncMessage, Error>> + Send>>;
+
+/// Why [`Client::connect`] failed.
+pub enum ConnectFailure {
+    /// No runtime for the connection's I/O (the OS refused a resource).
+    Runtime(std::io::Error),
+    Postgres(Error),
+}
+
+/// Runs the connection while a call waits for its answer.
+struct Driver {
+    runtime: Runtime,
+    messages: Messages,
+    /// The connection ended (closed by the server, or failed); its error has
+    /// been returned once.
+    ended: bool,
+}
+
+impl Driver {
+    /// Drives the connection and `future` until `future` is done. An error
+    /// of the connection itself (it broke) is returned instead, once.
+    fn block_on<T>(&mut self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        let mut future = pin!(future);
+        let (messages, ended) = (&mut self.messages, &mut self.ended);
+        self.runtime.block_on(poll_fn(|cx| {
+            while !*ended {
+                match messages.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(Ok(AsyncMessage::Notice(notice)))) => {
+                        // What the `postgres` crate does with notices by default.
+                        log::info!("{}: {}", notice.severity(), notice.message());
+                    }
+                    Poll::Ready(Some(Ok(_))) => {}
+                    Poll::Ready(Some(Err(e))) => {
+                        *ended = true;
+                        return Poll::Ready(Err(e));
+                    }
+                    Poll::Ready(None) => *ended = true,
+                    Poll::Pending => break,
+                }
+            }
+            future.as_mut().poll(cx)
+        }))
+    }
+}
+
+pub struct Client {
+    client: tokio_postgres::Client,
+    driver: Driver,
+}
+
+impl Client {
+    /// Connects with `config` (its `connect_timeout` bounds the TCP connect).
+    pub fn connect<T>(config: &tokio_postgres::Config, tls: T) -> Result<Client, ConnectFailure>
+    where
+        T: MakeTlsConnect<Socket> + 'static + Send,
+        T::TlsConnect: Send,
+        T::Stream: Send,
+        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ConnectFailure::Runtime)?;
+        let (client, mut connection) = runtime
+            .block_on(config.connect(tls))
+            .map_err(ConnectFailure::Postgres)?;
+        let messages: Messages = Box::pin(futures_util::stream::poll_fn(move |cx| {
+            connection.poll_message(cx)
+        }));
+        Ok(Client {
+            client,
+            driver: Driver {
+                runtime,
+                messages,
+                ended: false,
+            },
+        })
+    }
+
+    pub fn cancel_token(&self) -> tokio_postgres::CancelToken {
+        self.client.cancel_token()
+    }
+
+    /// Runs `text` (one statement or several joined with `;`) through the
+    /// simple-query protocol, ignoring what it returns.
+    pub fn batch_execute(&mut self, text: &str) -> Result<(), Error> {
+        self.driver.block_on(self.client.batch_execute(text))
+    }
+
+    /// Sends every text of `texts` (each as [`Client::batch_execute`] would,
+    /// its own simple query) in one write, then reads their answers: one
+    /// round trip for all. The server still runs them one after the other;
+    /// the results are in `texts`' order. `Err` only if the connection broke.
+    pub fn batch_execute_each(&mut self, texts: &[&str]) -> Result<Vec<Result<(), Error>>, Error> {
+        let client = &self.client;
+        let mut sent: Vec<_> = texts
+            .iter()
+            .map(|text| Box::pin(client.batch_execute(text)))
+            .collect();
+        let mut results: Vec<Option<Result<(), Error>>> = texts.iter().map(|_| None).collect();
+        self.driver.block_on(poll_fn(|cx| {
+            // Polled in order: the first poll of each queues its request, so
+            // all of them go out before any answer is awaited.
+            let mut all_in = true;
+            for (future, result) in sent.iter_mut().zip(results.iter_mut()) {
+                if result.is_none() {
+                    match future.as_mut().poll(cx) {
+                        Poll::Ready(done) => *result = Some(done),
+                        Poll::Pending => all_in = false,
+                    }
+                }
+            }
+            if all_in {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        }))?;
+        Ok(results.into_iter().flatten().collect())
+    }
+
+    /// Runs a simple query and returns its messages (rows as text).
+    pub fn simple_query(&mut self, text: &str) -> Result<Vec<SimpleQueryMessage>, Error> {
+        self.driver.block_on(self.client.simple_query(text))
+    }
+
+    pub fn prepare(&mut self, text: &str) -> Result<Statement, Error> {
+        self.driver.block_on(self.client.prepare(text))
+    }
+
+    /// Executes a prepared statement; the number of rows it affected.
+    pub fn execute(
+        &mut self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, Error> {
+        self.driver.block_on(self.client.execute(statement, params))
+    }
+
+    /// Runs a prepared statement: its rows, and the row count of its command tag.
+    pub fn query_raw(
+        &mut self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<(Vec<Row>, Option<u64>), Error> {
+        let client = &self.client;
+        self.driver.block_on(async move {
+            let rows = client.query_raw(statement, params.iter().copied()).await?;
+            collect(rows).await
+        })
+    }
+
+    /// Runs `text` with parameters of the given types in one round trip
+    /// (parse, bind and execute sent together, no separate prepare).
+    pub fn query_typed_raw(
+        &mut self,
+        text: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<(Vec<Row>, Option<u64>), Error> {
+        let client = &self.client;
+        self.driver.block_on(async move {
+            let rows = client
+                .query_typed_raw(text, params.iter().map(|(p, t)| (*p, t.clone())))
+                .await?;
+            collect(rows).await
+        })
+    }
+
+    /// Starts `COPY … FROM STDIN`; the rows go through the returned [`CopyIn`].
+    pub fn copy_in(&mut self, statement: &str) -> Result<CopyIn<'_>, Error> {
+        let sink = self.driver.block_on(self.client.copy_in(statement))?;
+        Ok(CopyIn {
+            driver: &mut self.driver,
+            sink: Box::pin(sink),
+        })
+    }
+}
+
+async fn collect(rows: tokio_postgres::RowStream) -> Result<(Vec<Row>, Option<u64>), Error> {
+    let mut rows = pin!(rows);
+    let mut all = Vec::new();
+    while let Some(row) = rows.next().await {
+        all.push(row?);
+    }
+    Ok((all, rows.rows_affected()))
+}
+
+/// A `COPY … FROM STDIN` in progress. Dropped before [`CopyIn::finish`], it
+/// sends `CopyFail` (with the next call): nothing is loaded.
+pub struct CopyIn<'a> {
+    driver: &'a mut Driver,
+    sink: Pin<Box<CopyInSink<Bytes>>>,
+}
+
+impl CopyIn<'_> {
+    /// Sends rows already in `COPY`'s text format.
+    pub fn send(&mut self, data: Vec<u8>) -> Result<(), Error> {
+        let sink = &mut self.sink;
+        self.driver.block_on(sink.send(Bytes::from(data)))
+    }
+
+    /// Ends the `COPY`; the number of rows loaded, or the server's error.
+    pub fn finish(mut self) -> Result<u64, Error> {
+        let sink = &mut self.sink;
+        self.driver.block_on(sink.as_mut().finish())
+    }
+}
+
+/// Cancels the statement the connection of `token` is running, over a
+/// connection of its own (libpq's `PQcancel`); from any thread.
+pub fn cancel<T>(token: &tokio_postgres::CancelToken, tls: T)
+where
+    T: MakeTlsConnect<Socket>,
+{
+    if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        // Nothing to do about a failure: the statement then runs to its end.
+        let _ = runtime.block_on(token.cancel_query(tls));
+    }
+}
