@@ -90,7 +90,7 @@ pub(crate) fn looks_pooled(
 
 /// What a run asks the server once, in one round trip: its version, and its
 /// side of [`looks_pooled`].
-pub(crate) const SERVER_QUERY: &str = "select current_setting('server_version_num'), current_setting('port'), (select client_addr is null from pg_stat_activity where pid = pg_backend_pid())";
+pub(crate) const SERVER_QUERY: &str = "select current_setting('server_version_num'), current_setting('port'), inet_client_addr() is null";
 
 /// Knobs that do not belong to the connection string.
 #[derive(Debug, Clone, Default)]
