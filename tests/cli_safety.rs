@@ -288,3 +288,47 @@ fn a_rerun_over_an_invalid_index_names_it_and_the_drop_that_clears_it() {
     p.run(&["migrate:latest"]).ok();
     assert_eq!(db.ledger_count(), 2);
 }
+
+/// The server ends the run's own session mid-batch (an administrator's
+/// `pg_terminate_backend`, here the migration's own): a clear error naming
+/// the line whose statement met it, no panic, nothing applied, and the next
+/// run starts clean. Once awaited (`:run()`), once among schema statements
+/// sent ahead together, where the statements behind the fatal one meet a
+/// closed connection and must not be the ones blamed.
+#[test]
+fn a_session_ended_by_the_server_mid_batch_is_reported_and_nothing_is_applied() {
+    let db = TestDb::new("terminated");
+    let p = Project::new(&db);
+    for (kill, line) in [
+        (
+            "knex.raw('select pg_terminate_backend(pg_backend_pid())'):run()",
+            5,
+        ),
+        (
+            "knex.schema:raw('select pg_terminate_backend(pg_backend_pid())')",
+            5,
+        ),
+    ] {
+        p.table_migration("001_a", "a").migration(
+            "002_kill",
+            &format!("return {{\n  up = function(knex)\n    knex.schema:raw('create table before_kill (id int)')\n    knex.schema:raw('create index before_kill_id on before_kill (id)')\n    {kill}\n    knex.schema:raw('create table after_kill (id int)')\n  end,\n}}\n"),
+        );
+        let out = p.run(&["migrate:latest"]);
+        out.code(1).no_panic().says(&[
+            "terminating connection due to administrator command",
+            &format!("002_kill.lua:{line}"),
+            "nothing of it was applied",
+        ]);
+        for table in ["a", "before_kill", "after_kill"] {
+            assert!(!db.table_exists(table), "`{table}` exists after: {out}");
+        }
+        assert_eq!(
+            db.strings("select count(*) from knex_migrations"),
+            vec!["0"]
+        );
+    }
+    p.migration("002_kill", &create_table("k"));
+    p.run(&["migrate:latest"])
+        .ok()
+        .says(&["Batch 1 run: 2 migrations"]);
+}

@@ -384,6 +384,21 @@ fn a_raw_commit_behind_a_failure_is_never_sent() {
     );
 }
 
+/// The server ends the session while statements sent together are in
+/// flight: the one that was running is blamed, with the server's words, not
+/// the first of the group nor a later one that met the closed connection.
+#[test]
+fn a_session_the_server_ends_among_statements_sent_together() {
+    failing_case(
+        "diff_terminated",
+        &[(
+            "04_terminated",
+            "return {\n  up = function(knex)\n    knex.schema:raw('create table before_kill (id int)')\n    knex.schema:raw('select pg_terminate_backend(pg_backend_pid())')\n    knex.schema:raw('create table after_kill (id int)')\n  end,\n  down = function(knex) end,\n}\n",
+        )],
+        None,
+    );
+}
+
 /// Lua that works a while between statements: those sent ahead are handed
 /// to the connection thread (not run in the next wait), and a failure there
 /// must still be blamed on its own line, before the file's later Lua runs.

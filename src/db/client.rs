@@ -30,17 +30,24 @@ pub enum ConnectFailure {
 struct Driver {
     runtime: Runtime,
     messages: Messages,
-    /// The connection ended (closed by the server, or failed); its error has
-    /// been returned once.
+    /// The connection ended (closed by the server, or broken).
     ended: bool,
+    /// Why it broke, for the first call that fails for that reason.
+    broke: Option<Error>,
 }
 
 impl Driver {
-    /// Drives the connection and `future` until `future` is done. An error
-    /// of the connection itself (it broke) is returned instead, once.
+    /// Drives the connection and `future` until `future` is done.
+    ///
+    /// When the connection ends (the server ended the session, the socket
+    /// broke), it is dropped, so every request still waiting ends too: with
+    /// what the server sent before it went (`terminating connection due to
+    /// administrator command` for the statement that was running), else
+    /// "connection closed". A call that fails for want of the connection
+    /// gets the connection's own error instead, once.
     fn block_on<T>(&mut self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
         let mut future = pin!(future);
-        let (messages, ended) = (&mut self.messages, &mut self.ended);
+        let (messages, ended, broke) = (&mut self.messages, &mut self.ended, &mut self.broke);
         self.runtime.block_on(poll_fn(|cx| {
             while !*ended {
                 match messages.as_mut().poll_next(cx) {
@@ -50,14 +57,22 @@ impl Driver {
                     }
                     Poll::Ready(Some(Ok(_))) => {}
                     Poll::Ready(Some(Err(e))) => {
+                        *broke = Some(e);
                         *ended = true;
-                        return Poll::Ready(Err(e));
                     }
                     Poll::Ready(None) => *ended = true,
                     Poll::Pending => break,
                 }
+                if *ended {
+                    *messages = Box::pin(futures_util::stream::empty());
+                }
             }
-            future.as_mut().poll(cx)
+            match future.as_mut().poll(cx) {
+                Poll::Ready(Err(e)) if e.as_db_error().is_none() => {
+                    Poll::Ready(Err(broke.take().unwrap_or(e)))
+                }
+                done => done,
+            }
         }))
     }
 }
@@ -92,6 +107,7 @@ impl Client {
                 runtime,
                 messages,
                 ended: false,
+                broke: None,
             },
         })
     }
@@ -108,16 +124,18 @@ impl Client {
 
     /// Sends every text of `texts` (each as [`Client::batch_execute`] would,
     /// its own simple query) in one write, then reads their answers: one
-    /// round trip for all. The server still runs them one after the other;
-    /// the results are in `texts`' order. `Err` only if the connection broke.
-    pub fn batch_execute_each(&mut self, texts: &[&str]) -> Result<Vec<Result<(), Error>>, Error> {
+    /// round trip for all. The server still runs them one after the other.
+    /// Returns the first that failed, by its index in `texts`, and its error
+    /// (a session the server ended fails the statement that was running, and
+    /// those after it with "connection closed").
+    pub fn batch_execute_each(&mut self, texts: &[&str]) -> Result<(), (usize, Error)> {
         let client = &self.client;
         let mut sent: Vec<_> = texts
             .iter()
             .map(|text| Box::pin(client.batch_execute(text)))
             .collect();
         let mut results: Vec<Option<Result<(), Error>>> = texts.iter().map(|_| None).collect();
-        self.driver.block_on(poll_fn(|cx| {
+        let all_in = self.driver.block_on(poll_fn(|cx| {
             // Polled in order: the first poll of each queues its request, so
             // all of them go out before any answer is awaited.
             let mut all_in = true;
@@ -134,8 +152,20 @@ impl Client {
             } else {
                 Poll::Pending
             }
-        }))?;
-        Ok(results.into_iter().flatten().collect())
+        }));
+        let mut failure = all_in.err();
+        for (i, result) in results.into_iter().enumerate() {
+            match result {
+                Some(Ok(())) => {}
+                Some(Err(e)) => return Err((i, e)),
+                None => {
+                    if let Some(e) = failure.take() {
+                        return Err((i, e));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Runs a simple query and returns its messages (rows as text).

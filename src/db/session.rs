@@ -202,17 +202,9 @@ impl Session {
                 self.note(text, &[]);
             }
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let failure = match self.client.batch_execute_each(&refs) {
-                Ok(results) => results
-                    .into_iter()
-                    .zip(group.iter().zip(&texts))
-                    .find_map(|(result, (held, text))| result.err().map(|e| (e, held, text))),
-                // The connection broke: blame the first statement.
-                Err(e) => Some((e, &group[0], &texts[0])),
-            };
-            if let Some((e, (_, origin), text)) = failure {
-                let mut e = DbError::from_pg(e, text);
-                e.origin = origin.clone();
+            if let Err((i, e)) = self.client.batch_execute_each(&refs) {
+                let mut e = DbError::from_pg(e, &texts[i]);
+                e.origin = group[i].1.clone();
                 self.deferred_error = Some(e);
             }
         }
