@@ -1,6 +1,6 @@
 //! Connection strings (URL or libpq `key=value`), libpq defaults and TLS.
 //!
-//! The `postgres` crate parses both forms but knows only `sslmode` disable /
+//! The `tokio-postgres` driver parses both forms but knows only `sslmode` disable /
 //! prefer / require and reads no `PG*` variables; this module adds what libpq
 //! users expect: `verify-ca` / `verify-full` with `sslrootcert`, the `PG*`
 //! variables, the Unix-socket default, and a printable form without password.
@@ -391,7 +391,7 @@ impl ConnectError {
 }
 
 /// Pulls `sslmode` and `sslrootcert` out of either connection-string form, since
-/// the `postgres` crate rejects `verify-ca` / `verify-full`.
+/// the driver rejects `verify-ca` / `verify-full`.
 fn split_tls_options(conninfo: &str) -> (String, Option<String>, Option<String>) {
     let (mut mode, mut root) = (None, None);
     let is_url = conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://");

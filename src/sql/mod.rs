@@ -1,6 +1,6 @@
 //! SQL generation: statements as data, rendered to SQL text plus bound values.
 //!
-//! Nothing in here does I/O or knows about Lua or the `postgres` crate: the
+//! Nothing in here does I/O or knows about Lua or the database driver: the
 //! builders reproduce the SQL Knex 3.3 emits on PostgreSQL, and the runner and
 //! the Lua bridge decide when and where it runs.
 
