@@ -332,3 +332,36 @@ fn a_session_ended_by_the_server_mid_batch_is_reported_and_nothing_is_applied() 
         .ok()
         .says(&["Batch 1 run: 2 migrations"]);
 }
+
+/// A run ends its session with PostgreSQL's goodbye (`Terminate`), not by
+/// dropping the socket: the server counts a session whose client vanished as
+/// abandoned (`pg_stat_database.sessions_abandoned`), and a pooler or the
+/// server's log would see a broken client after every run.
+#[test]
+fn runs_say_goodbye_to_the_server() {
+    let db = TestDb::new("goodbye");
+    let p = Project::new(&db);
+    p.table_migration("001_a", "a");
+    p.run(&["migrate:latest"]).ok();
+    p.run(&["migrate:list"]).ok();
+    p.run(&["migrate:rollback"]).ok();
+    p.run(&["migrate:latest", "--dry-run"]).ok();
+    let others = format!(
+        "select count(*) from pg_stat_activity where datname = '{}' and pid <> pg_backend_pid()",
+        db.name
+    );
+    assert!(
+        wait_for(&db, &others, "0", Duration::from_secs(10)),
+        "a session of the runs is still open"
+    );
+    let counts = db.strings(&format!(
+        "select sessions || ' ' || sessions_abandoned from pg_stat_database where datname = '{}'",
+        db.name
+    ));
+    let (sessions, abandoned) = counts[0].split_once(' ').expect("two numbers");
+    assert!(sessions.parse::<u32>().expect("a count") >= 4, "{counts:?}");
+    assert_eq!(
+        abandoned, "0",
+        "sessions ended without a goodbye: {counts:?}"
+    );
+}

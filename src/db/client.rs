@@ -19,6 +19,8 @@ use tokio_postgres::{AsyncMessage, CopyInSink, Error, Row, SimpleQueryMessage, S
 /// `tokio-postgres`; what comes out here are notices and notifications).
 type Messages = Pin<Box<dyn Stream<Item = Result<AsyncMessage, Error>> + Send>>;
 
+const TAKEN_ONLY_BY_DROP: &str = "the client is taken only when dropped";
+
 /// Why [`Client::connect`] failed.
 pub enum ConnectFailure {
     /// No runtime for the connection's I/O (the OS refused a resource).
@@ -78,7 +80,8 @@ impl Driver {
 }
 
 pub struct Client {
-    client: tokio_postgres::Client,
+    /// Taken only when dropped (see `Drop`).
+    client: Option<tokio_postgres::Client>,
     driver: Driver,
 }
 
@@ -102,7 +105,7 @@ impl Client {
             connection.poll_message(cx)
         }));
         Ok(Client {
-            client,
+            client: Some(client),
             driver: Driver {
                 runtime,
                 messages,
@@ -112,14 +115,24 @@ impl Client {
         })
     }
 
+    /// The client and the driver of its connection, borrowed together.
+    fn parts(&mut self) -> (&tokio_postgres::Client, &mut Driver) {
+        let client = self.client.as_ref().expect(TAKEN_ONLY_BY_DROP);
+        (client, &mut self.driver)
+    }
+
     pub fn cancel_token(&self) -> tokio_postgres::CancelToken {
-        self.client.cancel_token()
+        self.client
+            .as_ref()
+            .expect(TAKEN_ONLY_BY_DROP)
+            .cancel_token()
     }
 
     /// Runs `text` (one statement or several joined with `;`) through the
     /// simple-query protocol, ignoring what it returns.
     pub fn batch_execute(&mut self, text: &str) -> Result<(), Error> {
-        self.driver.block_on(self.client.batch_execute(text))
+        let (client, driver) = self.parts();
+        driver.block_on(client.batch_execute(text))
     }
 
     /// Sends every text of `texts` (each as [`Client::batch_execute`] would,
@@ -129,13 +142,13 @@ impl Client {
     /// (a session the server ended fails the statement that was running, and
     /// those after it with "connection closed").
     pub fn batch_execute_each(&mut self, texts: &[&str]) -> Result<(), (usize, Error)> {
-        let client = &self.client;
+        let (client, driver) = self.parts();
         let mut sent: Vec<_> = texts
             .iter()
             .map(|text| Box::pin(client.batch_execute(text)))
             .collect();
         let mut results: Vec<Option<Result<(), Error>>> = texts.iter().map(|_| None).collect();
-        let all_in = self.driver.block_on(poll_fn(|cx| {
+        let all_in = driver.block_on(poll_fn(|cx| {
             // Polled in order: the first poll of each queues its request, so
             // all of them go out before any answer is awaited.
             let mut all_in = true;
@@ -170,11 +183,13 @@ impl Client {
 
     /// Runs a simple query and returns its messages (rows as text).
     pub fn simple_query(&mut self, text: &str) -> Result<Vec<SimpleQueryMessage>, Error> {
-        self.driver.block_on(self.client.simple_query(text))
+        let (client, driver) = self.parts();
+        driver.block_on(client.simple_query(text))
     }
 
     pub fn prepare(&mut self, text: &str) -> Result<Statement, Error> {
-        self.driver.block_on(self.client.prepare(text))
+        let (client, driver) = self.parts();
+        driver.block_on(client.prepare(text))
     }
 
     /// Executes a prepared statement; the number of rows it affected.
@@ -183,7 +198,8 @@ impl Client {
         statement: &Statement,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, Error> {
-        self.driver.block_on(self.client.execute(statement, params))
+        let (client, driver) = self.parts();
+        driver.block_on(client.execute(statement, params))
     }
 
     /// Runs a prepared statement: its rows, and the row count of its command tag.
@@ -192,8 +208,8 @@ impl Client {
         statement: &Statement,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<(Vec<Row>, Option<u64>), Error> {
-        let client = &self.client;
-        self.driver.block_on(async move {
+        let (client, driver) = self.parts();
+        driver.block_on(async move {
             let rows = client.query_raw(statement, params.iter().copied()).await?;
             collect(rows).await
         })
@@ -206,8 +222,8 @@ impl Client {
         text: &str,
         params: &[(&(dyn ToSql + Sync), Type)],
     ) -> Result<(Vec<Row>, Option<u64>), Error> {
-        let client = &self.client;
-        self.driver.block_on(async move {
+        let (client, driver) = self.parts();
+        driver.block_on(async move {
             let rows = client
                 .query_typed_raw(text, params.iter().map(|(p, t)| (*p, t.clone())))
                 .await?;
@@ -217,11 +233,39 @@ impl Client {
 
     /// Starts `COPY … FROM STDIN`; the rows go through the returned [`CopyIn`].
     pub fn copy_in(&mut self, statement: &str) -> Result<CopyIn<'_>, Error> {
-        let sink = self.driver.block_on(self.client.copy_in(statement))?;
+        let (client, driver) = self.parts();
+        let sink = driver.block_on(client.copy_in(statement))?;
         Ok(CopyIn {
             driver: &mut self.driver,
             sink: Box::pin(sink),
         })
+    }
+}
+
+impl Drop for Client {
+    /// Ends the session as the `postgres` crate does: dropping the client
+    /// closes its requests, and the connection then sends `Terminate` and
+    /// closes the socket, so the server sees a goodbye rather than a broken
+    /// connection. Bounded: a server that stopped reading cannot hold up
+    /// the exit.
+    fn drop(&mut self) {
+        drop(self.client.take());
+        let driver = &mut self.driver;
+        if driver.ended {
+            return;
+        }
+        let messages = &mut driver.messages;
+        let closed = poll_fn(|cx| loop {
+            match messages.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(_))) => {}
+                Poll::Ready(_) => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        });
+        // The timer is made inside the runtime, whose clock it needs.
+        driver.runtime.block_on(async {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), closed).await;
+        });
     }
 }
 

@@ -543,6 +543,10 @@ impl Drop for ScriptEnv {
         let last = Rc::strong_count(&self.state) == 1;
         if last && LEAVE_STATES_TO_EXIT.load(std::sync::atomic::Ordering::Relaxed) {
             if let Some(lua) = self.state.borrow_mut().take() {
+                // The connection is not the state's to keep: the last file's
+                // context holds the run's `Db`, which must still be dropped
+                // (and the session ended with a goodbye) by its owner.
+                lua.remove_app_data::<call::ScriptContext>();
                 std::mem::forget(lua);
             }
         }
