@@ -21,6 +21,23 @@ fn wait_for(db: &TestDb, sql: &str, want: &str, within: Duration) -> bool {
     }
 }
 
+/// Waits (up to 10 s) until no session but the asking one is connected to
+/// `db`; fails with `why` and the sessions still there.
+#[track_caller]
+fn assert_no_other_sessions(db: &TestDb, why: &str) {
+    let others = |what: &str| {
+        format!(
+            "select {what} from pg_stat_activity where datname = '{}' and pid <> pg_backend_pid()",
+            db.name
+        )
+    };
+    assert!(
+        wait_for(db, &others("count(*)"), "0", Duration::from_secs(10)),
+        "{why}: {:?}",
+        db.strings(&others("state || ' ' || query"))
+    );
+}
+
 // 7. Eight runners at once: each migration applied exactly once, all exit 0,
 //    the ones that waited say so.
 #[test]
@@ -107,18 +124,7 @@ fn a_runner_killed_mid_migration_leaves_nothing_behind() {
     assert!(!status.success());
 
     // The server notices the dead client and ends its backend.
-    let others = format!(
-        "select count(*) from pg_stat_activity where datname = '{}' and pid <> pg_backend_pid()",
-        db.name
-    );
-    assert!(
-        wait_for(&db, &others, "0", Duration::from_secs(10)),
-        "the killed runner's backend is still alive: {:?}",
-        db.strings(&format!(
-            "select state || ' ' || query from pg_stat_activity where datname = '{}' and pid <> pg_backend_pid()",
-            db.name
-        ))
-    );
+    assert_no_other_sessions(&db, "the killed runner's backend is still alive");
     let advisory = format!(
         "select count(*) from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = '{}')",
         db.name
@@ -346,14 +352,7 @@ fn runs_say_goodbye_to_the_server() {
     p.run(&["migrate:list"]).ok();
     p.run(&["migrate:rollback"]).ok();
     p.run(&["migrate:latest", "--dry-run"]).ok();
-    let others = format!(
-        "select count(*) from pg_stat_activity where datname = '{}' and pid <> pg_backend_pid()",
-        db.name
-    );
-    assert!(
-        wait_for(&db, &others, "0", Duration::from_secs(10)),
-        "a session of the runs is still open"
-    );
+    assert_no_other_sessions(&db, "a session of the runs is still open");
     let counts = db.strings(&format!(
         "select sessions || ' ' || sessions_abandoned from pg_stat_database where datname = '{}'",
         db.name
