@@ -140,7 +140,7 @@ impl Client {
     /// round trip for all. The server still runs them one after the other.
     /// Returns the first that failed, by its index in `texts`, and its error
     /// (a session the server ended fails the statement that was running, and
-    /// those after it with "connection closed").
+    /// those after it with "connection closed": every one gets an answer).
     pub fn batch_execute_each(&mut self, texts: &[&str]) -> Result<(), (usize, Error)> {
         let (client, driver) = self.parts();
         let mut sent: Vec<_> = texts
@@ -148,7 +148,8 @@ impl Client {
             .map(|text| Box::pin(client.batch_execute(text)))
             .collect();
         let mut results: Vec<Option<Result<(), Error>>> = texts.iter().map(|_| None).collect();
-        let all_in = driver.block_on(poll_fn(|cx| {
+        // Never an error itself: each statement's is in its result.
+        let _ = driver.block_on(poll_fn(|cx| {
             // Polled in order: the first poll of each queues its request, so
             // all of them go out before any answer is awaited.
             let mut all_in = true;
@@ -161,24 +162,19 @@ impl Client {
                 }
             }
             if all_in {
-                Poll::Ready(Ok(()))
+                Poll::Ready(Ok::<(), Error>(()))
             } else {
                 Poll::Pending
             }
         }));
-        let mut failure = all_in.err();
-        for (i, result) in results.into_iter().enumerate() {
-            match result {
-                Some(Ok(())) => {}
-                Some(Err(e)) => return Err((i, e)),
-                None => {
-                    if let Some(e) = failure.take() {
-                        return Err((i, e));
-                    }
-                }
-            }
+        match results
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, result)| Some((i, result?.err()?)))
+        {
+            Some(failed) => Err(failed),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Runs a simple query and returns its messages (rows as text).

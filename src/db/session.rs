@@ -187,13 +187,6 @@ impl Session {
             };
             let (group, after) = rest.split_at(together);
             rest = after;
-            if let [(sql, origin)] = group {
-                if let Err(mut e) = self.execute(sql) {
-                    e.origin = origin.clone();
-                    self.deferred_error = Some(e);
-                }
-                continue;
-            }
             let texts: Vec<String> = group
                 .iter()
                 .map(|(sql, _)| to_positional(&sql.text))
