@@ -125,10 +125,10 @@ impl Contents {
     }
 }
 
-/// What [`ReadAhead`]'s thread found: the listing, and every listed file's
-/// contents (or why it could not be read).
+/// What [`ReadAhead`]'s thread found: the listing (until it is taken), and
+/// every listed file's contents (or why it could not be read).
 struct ReadFiles {
-    listing: Result<Vec<SourceFile>, RunnerError>,
+    listing: Option<Result<Vec<SourceFile>, RunnerError>>,
     contents: HashMap<PathBuf, Result<Contents, RunnerError>>,
 }
 
@@ -165,15 +165,16 @@ impl ReadAhead {
                         .collect(),
                     Err(_) => HashMap::new(),
                 };
-                ReadFiles { listing, contents }
+                ReadFiles {
+                    listing: Some(listing),
+                    contents,
+                }
             })
             // No thread to be had: everything is read when needed instead.
             .ok();
         ReadAhead {
-            dirs: dirs.to_vec(),
-            root: root.to_path_buf(),
             thread,
-            read: None,
+            ..ReadAhead::none(dirs, root)
         }
     }
 
@@ -195,15 +196,13 @@ impl ReadAhead {
         self.read.as_mut()
     }
 
-    /// The files of the directories, as [`discover`] lists them.
+    /// The files of the directories, as [`discover`] lists them: listed
+    /// ahead once, listed again after that.
     pub fn listing(&mut self) -> Result<Vec<SourceFile>, RunnerError> {
-        if let Some(read) = self.finished() {
-            let listing = std::mem::replace(&mut read.listing, Ok(Vec::new()));
-            if listing.is_err() || listing.as_ref().is_ok_and(|l| !l.is_empty()) {
-                return listing;
-            }
+        match self.finished().and_then(|read| read.listing.take()) {
+            Some(listing) => listing,
+            None => discover(&self.dirs, &self.root, false),
         }
-        discover(&self.dirs, &self.root, false)
     }
 
     /// One file's contents: read ahead once, from disk after that.
