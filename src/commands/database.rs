@@ -7,10 +7,9 @@ use super::{connect_for_changes, migrate, seed, Done, Global, RunFlags};
 use crate::config::Settings;
 use crate::db::{ConnectTarget, Db};
 use crate::output::Reporter;
-use crate::runner::files::{self, ReadAhead};
 use crate::runner::migrator::Target;
 use crate::runner::seeder::Seeder;
-use crate::runner::RunnerError;
+use crate::runner::{files, RunnerError};
 use crate::sql::{quote_ident, quote_literal};
 
 fn maintenance(target: &ConnectTarget, settings: &Settings) -> Result<Db, RunnerError> {
@@ -50,12 +49,9 @@ pub fn setup(
         reporter.line(&format!("Created database `{name}`"));
     }
     drop(admin);
-    let files = ReadAhead::start(&settings.migrations, &settings.root);
-    let db = connect_for_changes(settings, global, false)?;
     let migrated = migrate(
         settings,
-        db,
-        files,
+        global,
         &Target::Latest,
         RunFlags::default(),
         reporter,

@@ -240,10 +240,7 @@ fn run(
         }
         Command::Migrate(target, flags) => {
             let mut done = retry::with_lock_retries(flags.lock_retries, reporter, |reporter| {
-                // Read while connecting, not while holding the lock.
-                let files = ReadAhead::start(&settings.migrations, &settings.root);
-                let db = connect_for_changes(settings, global, flags.dry_run)?;
-                migrate(settings, db, files, target, *flags, reporter)
+                migrate(settings, global, target, *flags, reporter)
             })?;
             if !flags.dry_run {
                 schema_dump::auto(settings, global, reporter, &mut done);
@@ -394,14 +391,17 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// Connects (`direct_connection` if set) and runs a migrate verb.
 fn migrate(
     settings: &Settings,
-    db: SharedDb,
-    files: ReadAhead,
+    global: &Global,
     target: &Target,
     flags: RunFlags,
     reporter: &mut Reporter,
 ) -> Result<Done, RunnerError> {
+    // Read while connecting, not while holding the lock.
+    let files = ReadAhead::start(&settings.migrations, &settings.root);
+    let db = connect_for_changes(settings, global, flags.dry_run)?;
     if flags.allow_drift && settings.protected {
         return Err(RunnerError::Usage(format!(
             "environment `{}` is protected: `--allow-drift` is for development only; revert the edit and put the change in a new migration",
