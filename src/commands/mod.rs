@@ -401,6 +401,21 @@ fn migrate(
 ) -> Result<Done, RunnerError> {
     // Read while connecting, not while holding the lock.
     let files = ReadAhead::start(&settings.migrations, &settings.root);
+    // The files' Lua environments are made while the server starts the
+    // session and answers the lock and ledger queries, up to one per file
+    // listed (rather than after, with the lock held and the server idle).
+    let env = Migrator::script_env(settings);
+    let _preparing = {
+        let (env, listed) = (env.clone(), files.listed());
+        crate::db::idle::while_waiting(Box::new(move || match listed.get() {
+            Some(files) => env.prepare(files),
+            // Not listed yet (it takes a moment): look again shortly.
+            None => {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+                true
+            }
+        }))
+    };
     let db = connect_for_changes(settings, global, flags.dry_run)?;
     if flags.allow_drift && settings.protected {
         return Err(RunnerError::Usage(format!(
@@ -415,6 +430,7 @@ fn migrate(
         allow_drift: flags.allow_drift,
     };
     let outcome = Migrator::new(settings, db.clone(), reporter)
+        .with_env(env)
         .reading_ahead(files)
         .run(target, options)
         .map_err(|e| timeouts::explain(&db, e))?;

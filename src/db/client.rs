@@ -73,6 +73,14 @@ impl Driver {
                 Poll::Ready(Err(e)) if e.as_db_error().is_none() => {
                     Poll::Ready(Err(broke.take().unwrap_or(e)))
                 }
+                Poll::Pending => {
+                    // No answer yet: a step of the thread's idle work, then
+                    // look again (the runtime checks the socket in between).
+                    if super::idle::step() {
+                        cx.waker().wake_by_ref();
+                    }
+                    Poll::Pending
+                }
                 done => done,
             }
         }))

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::mpsc::TryRecvError;
 use std::time::Duration;
 
 use tokio_postgres::config::{Host, SslMode};
@@ -261,7 +262,19 @@ impl ConnectTarget {
         std::thread::spawn(move || {
             let _ = reply.send(target.connect_now(Some(limit)));
         });
-        match answer.recv_timeout(limit + Duration::from_millis(250)) {
+        let deadline = std::time::Instant::now() + limit + Duration::from_millis(250);
+        // The thread's idle work (see `idle`) while the server starts the session.
+        let mut waited = answer.try_recv();
+        while matches!(waited, Err(TryRecvError::Empty)) && super::idle::step() {
+            waited = answer.try_recv();
+        }
+        let waited = match waited {
+            Ok(result) => Ok(result),
+            Err(_) => {
+                answer.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            }
+        };
+        match waited {
             Ok(result) => result,
             Err(_) => Err(ConnectError::Unreachable {
                 target: self.to_string(),

@@ -23,6 +23,7 @@ mod client;
 pub mod connect;
 pub mod decode;
 pub mod error;
+pub mod idle;
 pub mod params;
 mod probe;
 mod session;

@@ -63,6 +63,10 @@ pub struct ScriptEnv {
     pub limits: LuaLimits,
     modules: Rc<Modules>,
     state: Rc<RefCell<Option<Lua>>>,
+    /// Environments made ahead of the files ([`ScriptEnv::prepare`]).
+    spare: Rc<RefCell<Vec<states::Environment>>>,
+    /// A file has taken its environment: nothing more is made ahead.
+    loading: Rc<Cell<bool>>,
 }
 
 /// The modules `require` finds on `lua_path`, read once per run.
@@ -93,12 +97,52 @@ impl ScriptEnv {
                 found: RefCell::default(),
             }),
             state: Rc::default(),
+            spare: Rc::default(),
+            loading: Rc::default(),
         }
     }
 
     pub fn with_limits(mut self, limits: LuaLimits) -> ScriptEnv {
         self.limits = limits;
         self
+    }
+
+    /// One step of the work a run can do before its files load, while it
+    /// waits for the server (see [`crate::db::idle`]): makes the state, then
+    /// one file environment, up to `files` of them. Every environment is
+    /// made the same way from the same snapshot, so one made now is the one
+    /// the file would get when it loads. False when there is nothing more to
+    /// do: `files` are made, a file has started loading, or making failed
+    /// (the file that needs it then meets the same error, and reports it).
+    pub fn prepare(&self, files: usize) -> bool {
+        if self.loading.get() || self.spare.borrow().len() >= files {
+            return false;
+        }
+        let made = self
+            .state()
+            .and_then(|lua| states::environment(&lua, self.limits));
+        match made {
+            Ok(environment) => {
+                let mut spare = self.spare.borrow_mut();
+                spare.push(environment);
+                spare.len() < files
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// How many environments [`ScriptEnv::prepare`] has made that no file has taken.
+    pub fn prepared(&self) -> usize {
+        self.spare.borrow().len()
+    }
+
+    /// A fresh environment for the file about to load: one made ahead, or a new one.
+    fn take_environment(&self, lua: &Lua) -> mlua::Result<states::Environment> {
+        self.loading.set(true);
+        match self.spare.borrow_mut().pop() {
+            Some(environment) => Ok(environment),
+            None => states::environment(lua, self.limits),
+        }
     }
 
     /// The run's state, made on first use.
@@ -210,7 +254,7 @@ impl Script {
         }
         let fail = |e| ScriptError::from_lua(display, e);
         let lua = env.state().map_err(fail)?;
-        let file_env = states::environment(&lua, env.limits).map_err(fail)?;
+        let file_env = env.take_environment(&lua).map_err(fail)?;
         enter(&lua, &file_env, &db, display, env.limits).map_err(fail)?;
         let chunk = lua
             .load(source)

@@ -97,6 +97,7 @@ pub(super) fn is_bytecode(chunk: &[u8]) -> bool {
 }
 
 /// A file's globals, and the string metatable that goes with them.
+#[derive(Debug)]
 pub(super) struct Environment {
     pub globals: Table,
     pub string_meta: Table,

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
@@ -147,6 +148,23 @@ pub struct ReadAhead {
     root: PathBuf,
     thread: Option<JoinHandle<ReadFiles>>,
     read: Option<ReadFiles>,
+    listed: ListedCount,
+}
+
+/// How many files a [`ReadAhead`] listed, known as soon as it has listed
+/// them (before it has read them): for work sized by the number of files.
+#[derive(Debug, Clone, Default)]
+pub struct ListedCount(Arc<OnceLock<usize>>);
+
+impl ListedCount {
+    /// `None` until the directories are listed (0 if they could not be).
+    pub fn get(&self) -> Option<usize> {
+        self.0.get().copied()
+    }
+
+    fn set(&self, count: usize) {
+        let _ = self.0.set(count);
+    }
 }
 
 impl ReadAhead {
@@ -154,10 +172,13 @@ impl ReadAhead {
     /// an error as in [`discover`]).
     pub fn start(dirs: &[PathBuf], root: &Path) -> ReadAhead {
         let (owned_dirs, owned_root) = (dirs.to_vec(), root.to_path_buf());
+        let listed = ListedCount::default();
+        let count = listed.clone();
         let thread = std::thread::Builder::new()
             .name("vectra-db-read-ahead".into())
             .spawn(move || {
                 let listing = discover(&owned_dirs, &owned_root, false);
+                count.set(listing.as_ref().map_or(0, Vec::len));
                 let contents = match &listing {
                     Ok(files) => files
                         .iter()
@@ -172,10 +193,19 @@ impl ReadAhead {
             })
             // No thread to be had: everything is read when needed instead.
             .ok();
+        if thread.is_none() {
+            listed.set(0);
+        }
         ReadAhead {
             thread,
+            listed,
             ..ReadAhead::none(dirs, root)
         }
+    }
+
+    /// How many files the thread listed, once it has.
+    pub fn listed(&self) -> ListedCount {
+        self.listed.clone()
     }
 
     /// Reads nothing ahead: every file is read when it is needed.
@@ -185,6 +215,11 @@ impl ReadAhead {
             root: root.to_path_buf(),
             thread: None,
             read: None,
+            listed: {
+                let listed = ListedCount::default();
+                listed.set(0);
+                listed
+            },
         }
     }
 

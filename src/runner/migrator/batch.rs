@@ -20,8 +20,13 @@ impl<'a> Migrator<'a> {
             &["up"]
         };
         let started = Instant::now();
+        let prepared = self.env.prepared();
         let loaded = self.load(steps, required)?;
-        log::debug!("loaded {} files in {:?}", loaded.len(), started.elapsed());
+        log::debug!(
+            "loaded {} files in {:?} ({prepared} environments made while waiting for the server)",
+            loaded.len(),
+            started.elapsed()
+        );
         if dry_run {
             if let Some((step, _, _)) = loaded.iter().find(|(_, _, tx)| !tx) {
                 return Err(RunnerError::DryRunImpossible(format!(

@@ -133,7 +133,7 @@ impl<'a> Migrator<'a> {
     ) -> Migrator<'a> {
         Migrator {
             ledger: Ledger::new(&settings.ledger_schema, &settings.ledger_table),
-            env: ScriptEnv::new(settings.lua_path.clone()).with_limits(settings.lua_limits()),
+            env: Migrator::script_env(settings),
             files: ReadAhead::none(&settings.migrations, &settings.root),
             settings,
             db,
@@ -144,6 +144,18 @@ impl<'a> Migrator<'a> {
     /// Takes the migration files from `files` (started before connecting).
     pub fn reading_ahead(mut self, files: ReadAhead) -> Self {
         self.files = files;
+        self
+    }
+
+    /// The Lua side of a run of `settings`' migrations: `lua_path` and the limits.
+    pub fn script_env(settings: &Settings) -> ScriptEnv {
+        ScriptEnv::new(settings.lua_path.clone()).with_limits(settings.lua_limits())
+    }
+
+    /// Loads the files in `env` (made with [`Migrator::script_env`] before
+    /// connecting, to prepare it while the server starts the session).
+    pub fn with_env(mut self, env: ScriptEnv) -> Self {
+        self.env = env;
         self
     }
 
