@@ -202,6 +202,8 @@ pub struct Script {
     file: String,
     limits: LuaLimits,
     db: SharedDb,
+    /// `config`, once read (no other file's code can reach the table it is in).
+    config: Cell<Option<ScriptConfig>>,
 }
 
 /// What a migration file declares besides its functions.
@@ -280,6 +282,7 @@ impl Script {
             file: display.to_string(),
             limits: env.limits,
             db,
+            config: Cell::new(None),
         })
     }
 
@@ -309,6 +312,15 @@ impl Script {
     /// Reads `config = { transaction = …, lockTimeout = …, statementTimeout = … }`
     /// (default: transactional, the environment's timeouts).
     pub fn config(&self) -> Result<ScriptConfig, ScriptError> {
+        if let Some(config) = self.config.get() {
+            return Ok(config);
+        }
+        let config = self.read_config()?;
+        self.config.set(Some(config));
+        Ok(config)
+    }
+
+    fn read_config(&self) -> Result<ScriptConfig, ScriptError> {
         let mut config = ScriptConfig {
             transaction: true,
             ..ScriptConfig::default()
