@@ -223,9 +223,11 @@ impl ReadAhead {
         }
     }
 
-    /// Waits for the thread; `None` if it could not start or panicked.
+    /// Waits for the thread (doing the calling thread's idle work, see
+    /// [`crate::db::idle`], meanwhile); `None` if it could not start or panicked.
     fn finished(&mut self) -> Option<&mut ReadFiles> {
         if let Some(thread) = self.thread.take() {
+            while !thread.is_finished() && crate::db::idle::step() {}
             self.read = thread.join().ok();
         }
         self.read.as_mut()
