@@ -401,11 +401,14 @@ fn migrate(
 ) -> Result<Done, RunnerError> {
     // Read while connecting, not while holding the lock.
     let files = ReadAhead::start(&settings.migrations, &settings.root);
-    // The files' Lua environments are made while the server starts the
-    // session and answers the lock and ledger queries, up to one per file
-    // listed (rather than after, with the lock held and the server idle).
+    // A rollback loads the files it undoes whatever the ledger says: their
+    // Lua environments are made while the server starts the session and
+    // answers the lock and ledger queries, up to one per listed file (rather
+    // than after, with the lock held and the server idle). Not for the other
+    // verbs: `latest` often has nothing pending, and a run that loads no Lua
+    // would pay for the state and the environments (~5 ms of a 15 ms no-op).
     let env = Migrator::script_env(settings);
-    let _preparing = {
+    let _preparing = matches!(target, Target::Rollback { .. }).then(|| {
         let (env, listed) = (env.clone(), files.listed());
         crate::db::idle::while_waiting(Box::new(move || match listed.get() {
             Some(files) => env.prepare(files),
@@ -415,7 +418,7 @@ fn migrate(
                 true
             }
         }))
-    };
+    });
     let db = connect_for_changes(settings, global, flags.dry_run)?;
     if flags.allow_drift && settings.protected {
         return Err(RunnerError::Usage(format!(
