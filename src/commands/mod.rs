@@ -407,7 +407,7 @@ fn migrate(
     // than after, with the lock held and the server idle). Not for the other
     // verbs: `latest` often has nothing pending, and a run that loads no Lua
     // would pay for the state and the environments (~5 ms of a 15 ms no-op).
-    let env = Migrator::script_env(settings);
+    let env = crate::runner::script_env(settings);
     let _preparing = matches!(target, Target::Rollback { .. }).then(|| {
         let (env, listed) = (env.clone(), files.listed());
         crate::db::idle::while_waiting(Box::new(move || match listed.get() {

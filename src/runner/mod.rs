@@ -101,6 +101,12 @@ pub fn owned_segments<T>(
         .collect()
 }
 
+/// The Lua side of a run of `settings`' migrations or seeds: `lua_path` and
+/// the limits (`lua_time_limit`, `lua_memory_limit`).
+pub fn script_env(settings: &crate::config::Settings) -> crate::lua::ScriptEnv {
+    crate::lua::ScriptEnv::new(settings.lua_path.clone()).with_limits(settings.lua_limits())
+}
+
 /// Loads one migration or seed file into a fresh Lua state and reads whether it
 /// runs in the batch transaction; a failure means nothing of the run was sent.
 pub(crate) fn load_script(

@@ -7,7 +7,6 @@ use super::migrator::{duration_ms, script_failed, RanFile};
 use super::{Direction, Observer, RunnerError};
 use crate::config::Settings;
 use crate::db::SharedDb;
-use crate::lua::ScriptEnv;
 
 pub struct Seeder<'a> {
     settings: &'a Settings,
@@ -89,8 +88,7 @@ impl<'a> Seeder<'a> {
         ledger_name: &str,
         dry_run: bool,
     ) -> Result<SeedOutcome, RunnerError> {
-        let env =
-            ScriptEnv::new(self.settings.lua_path.clone()).with_limits(self.settings.lua_limits());
+        let env = super::script_env(self.settings);
         let mut loaded = Vec::with_capacity(chosen.len());
         for file in chosen {
             let bytes = file.read()?;

@@ -133,7 +133,7 @@ impl<'a> Migrator<'a> {
     ) -> Migrator<'a> {
         Migrator {
             ledger: Ledger::new(&settings.ledger_schema, &settings.ledger_table),
-            env: Migrator::script_env(settings),
+            env: crate::runner::script_env(settings),
             files: ReadAhead::none(&settings.migrations, &settings.root),
             settings,
             db,
@@ -147,12 +147,7 @@ impl<'a> Migrator<'a> {
         self
     }
 
-    /// The Lua side of a run of `settings`' migrations: `lua_path` and the limits.
-    pub fn script_env(settings: &Settings) -> ScriptEnv {
-        ScriptEnv::new(settings.lua_path.clone()).with_limits(settings.lua_limits())
-    }
-
-    /// Loads the files in `env` (made with [`Migrator::script_env`] before
+    /// Loads the files in `env` (made with [`crate::runner::script_env`] before
     /// connecting, to prepare it while the server starts the session).
     pub fn with_env(mut self, env: ScriptEnv) -> Self {
         self.env = env;
