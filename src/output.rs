@@ -6,8 +6,10 @@
 //! when `NO_COLOR` is set, or with `--no-color`.
 
 use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
 
 use crate::runner::migrator::AppliedState;
@@ -18,6 +20,25 @@ const GREEN: Style = AnsiColor::Green.on_default();
 const YELLOW: Style = AnsiColor::Yellow.on_default();
 const RED: Style = AnsiColor::Red.on_default().bold();
 const DIM: Style = Style::new().dimmed();
+
+/// Writes one line on stdout, colour kept or stripped as decided for the
+/// whole run (anstream's `println!` asks the terminal again on every line:
+/// one `ioctl` per file of a 1000-file batch). A closed pipe (`| head`) or a
+/// full disk must not panic: the exit code still reports the verb's outcome.
+fn out_line(line: std::fmt::Arguments<'_>) {
+    static CHOICE: OnceLock<ColorChoice> = OnceLock::new();
+    let stdout = std::io::stdout();
+    let choice = *CHOICE.get_or_init(|| AutoStream::choice(&stdout));
+    let _ = writeln!(AutoStream::new(stdout.lock(), choice), "{line}");
+}
+
+/// [`out_line`] for stderr.
+fn err_line(line: std::fmt::Arguments<'_>) {
+    static CHOICE: OnceLock<ColorChoice> = OnceLock::new();
+    let stderr = std::io::stderr();
+    let choice = *CHOICE.get_or_init(|| AutoStream::choice(&stderr));
+    let _ = writeln!(AutoStream::new(stderr.lock(), choice), "{line}");
+}
 
 /// Progress bars appear from this many files on.
 const PROGRESS_FROM: usize = 20;
@@ -51,7 +72,7 @@ impl Reporter {
     pub fn line(&self, text: &str) {
         if self.human() {
             self.print(|| {
-                anstream::println!("{text}");
+                out_line(format_args!("{text}"));
             });
         }
     }
@@ -59,7 +80,7 @@ impl Reporter {
     /// The final summary line, in green.
     pub fn summary(&self, text: &str) {
         if self.human() {
-            self.print(|| anstream::println!("{GREEN}{text}{GREEN:#}"));
+            self.print(|| out_line(format_args!("{GREEN}{text}{GREEN:#}")));
         }
     }
 
@@ -102,15 +123,18 @@ impl Observer for Reporter {
             let who = holder
                 .map(|p| format!(" (backend pid {p})"))
                 .unwrap_or_default();
-            anstream::eprintln!(
+            err_line(format_args!(
                 "{YELLOW}waiting for the migration lock held by another run{who}, up to {timeout:?}…{YELLOW:#}"
-            );
+            ));
         }
     }
 
     fn got_lock_after(&mut self, waited: Duration) {
         if !self.mode.quiet {
-            anstream::eprintln!("waited {:.1}s for the migration lock", waited.as_secs_f64());
+            err_line(format_args!(
+                "waited {:.1}s for the migration lock",
+                waited.as_secs_f64()
+            ));
         }
     }
 
@@ -143,7 +167,7 @@ impl Observer for Reporter {
 
     fn warning(&mut self, message: &str) {
         if !self.mode.quiet {
-            self.print(|| anstream::eprintln!("{YELLOW}warning:{YELLOW:#} {message}"));
+            self.print(|| err_line(format_args!("{YELLOW}warning:{YELLOW:#} {message}")));
         }
     }
 }
@@ -151,7 +175,7 @@ impl Observer for Reporter {
 /// Prints an error (the whole message, already carrying its causes) on stderr.
 pub fn error(message: &str) {
     let _ = std::io::stdout().flush();
-    anstream::eprintln!("{RED}error:{RED:#} {message}");
+    err_line(format_args!("{RED}error:{RED:#} {message}"));
 }
 
 /// Prints one JSON document on stdout.
@@ -207,9 +231,9 @@ impl crate::db::StatementLog for StatementPrinter {
             line.push_str(&format!("  {DIM}-- [{}{more}]{DIM:#}", shown.join(", ")));
         }
         if self.to_stderr {
-            anstream::eprintln!("{DIM}sql>{DIM:#} {line}");
+            err_line(format_args!("{DIM}sql>{DIM:#} {line}"));
         } else {
-            anstream::println!("{DIM}sql>{DIM:#} {line}");
+            out_line(format_args!("{DIM}sql>{DIM:#} {line}"));
         }
     }
 }
