@@ -135,3 +135,30 @@ fn environments_made_ahead_are_as_fresh_as_any() {
     b.call("up").unwrap();
     c.call("up").unwrap();
 }
+
+/// The canceller of a connection over the local socket reaches the server:
+/// a long statement stops with PostgreSQL's "canceling statement due to user
+/// request" (57014) instead of running to its end.
+#[test]
+fn a_statement_on_the_local_socket_can_be_cancelled() {
+    use vectra_db::db::{ConnectOptions, ConnectTarget};
+
+    let test = common::TestDb::new("cancel_socket");
+    let (client, cancel) = ConnectTarget::parse(&test.url)
+        .unwrap()
+        .connect_cancellable(&ConnectOptions::default())
+        .unwrap();
+    let mut db = vectra_db::db::Db::new(client);
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        cancel();
+    });
+    let started = std::time::Instant::now();
+    let err = db.simple_rows("select pg_sleep(30)").unwrap_err();
+    canceller.join().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "the statement ran on after the cancel"
+    );
+    assert_eq!(err.code.as_deref(), Some("57014"), "{err}");
+}

@@ -5,15 +5,21 @@
 //! answers read after ([`Client::batch_execute_each`]).
 
 use std::future::{poll_fn, Future};
+use std::path::Path;
 use std::pin::{pin, Pin};
 use std::task::Poll;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, Stream, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::runtime::Runtime;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{AsyncMessage, CopyInSink, Error, Row, SimpleQueryMessage, Socket, Statement};
+use tokio_postgres::{
+    AsyncMessage, CopyInSink, Error, NoTls, Row, SimpleQueryMessage, Socket, Statement,
+};
+
+use super::socket::LocalSocket;
 
 /// The connection's messages (answers are routed to their requests inside
 /// `tokio-postgres`; what comes out here are notices and notifications).
@@ -102,17 +108,49 @@ impl Client {
         T::Stream: Send,
         <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
     {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(ConnectFailure::Runtime)?;
-        let (client, mut connection) = runtime
+        let runtime = runtime().map_err(ConnectFailure::Runtime)?;
+        let (client, connection) = runtime
             .block_on(config.connect(tls))
             .map_err(ConnectFailure::Postgres)?;
+        Ok(Client::new(runtime, client, connection))
+    }
+
+    /// Connects over the local Unix socket at `path` with a stream woken only
+    /// when the server has written (see [`LocalSocket`]). `None` when the
+    /// socket itself cannot be connected: [`Client::connect`] then gives the
+    /// driver's own error for it.
+    pub fn connect_socket(
+        config: &tokio_postgres::Config,
+        path: &Path,
+    ) -> Option<Result<Client, ConnectFailure>> {
+        let runtime = match runtime() {
+            Ok(runtime) => runtime,
+            Err(e) => return Some(Err(ConnectFailure::Runtime(e))),
+        };
+        let socket = {
+            let _inside = runtime.enter();
+            LocalSocket::connect(path).ok()?
+        };
+        let connected = runtime.block_on(config.connect_raw(socket, NoTls));
+        Some(match connected {
+            Ok((client, connection)) => Ok(Client::new(runtime, client, connection)),
+            Err(e) => Err(ConnectFailure::Postgres(e)),
+        })
+    }
+
+    fn new<S, T>(
+        runtime: Runtime,
+        client: tokio_postgres::Client,
+        mut connection: tokio_postgres::Connection<S, T>,
+    ) -> Client
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let messages: Messages = Box::pin(futures_util::stream::poll_fn(move |cx| {
             connection.poll_message(cx)
         }));
-        Ok(Client {
+        Client {
             client: Some(client),
             driver: Driver {
                 runtime,
@@ -120,7 +158,7 @@ impl Client {
                 ended: false,
                 broke: None,
             },
-        })
+        }
     }
 
     /// The client and the driver of its connection, borrowed together.
@@ -303,17 +341,34 @@ impl CopyIn<'_> {
     }
 }
 
+/// The runtime a connection's I/O runs on: the calling thread's own.
+fn runtime() -> std::io::Result<Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
 /// Cancels the statement the connection of `token` is running, over a
 /// connection of its own (libpq's `PQcancel`); from any thread.
 pub fn cancel<T>(token: &tokio_postgres::CancelToken, tls: T)
 where
     T: MakeTlsConnect<Socket>,
 {
-    if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    if let Ok(runtime) = runtime() {
         // Nothing to do about a failure: the statement then runs to its end.
         let _ = runtime.block_on(token.cancel_query(tls));
+    }
+}
+
+/// [`cancel`] for a connection made by [`Client::connect_socket`] (whose
+/// token does not know the socket it came through).
+pub fn cancel_socket(token: &tokio_postgres::CancelToken, path: &Path) {
+    if let Ok(runtime) = runtime() {
+        runtime.block_on(async {
+            // Nothing to do about a failure: the statement then runs to its end.
+            if let Ok(stream) = tokio::net::UnixStream::connect(path).await {
+                let _ = token.cancel_query_raw(stream, NoTls).await;
+            }
+        });
     }
 }

@@ -300,7 +300,16 @@ impl ConnectTarget {
             .get_hosts()
             .iter()
             .all(|h| matches!(h, Host::Unix(_)));
-        let result = if self.tls == TlsMode::Disable || socket_only {
+        let local = super::socket::socket_path(&config)
+            .and_then(|path| Some((Client::connect_socket(&config, &path)?, path)));
+        let result = if let Some((connected, path)) = local {
+            connected.map(|client| {
+                let token = client.cancel_token();
+                let cancel: crate::interrupt::Canceller =
+                    Box::new(move || client::cancel_socket(&token, &path));
+                (client, cancel)
+            })
+        } else if self.tls == TlsMode::Disable || socket_only {
             Client::connect(&config, tokio_postgres::NoTls).map(|client| {
                 let token = client.cancel_token();
                 let cancel: crate::interrupt::Canceller =

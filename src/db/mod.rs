@@ -27,6 +27,7 @@ pub mod idle;
 pub mod params;
 mod probe;
 mod session;
+mod socket;
 mod stream;
 
 use std::cell::RefCell;
