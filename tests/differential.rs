@@ -2,7 +2,9 @@
 //! corpus — the repository's migrations and seeds, the docs examples, the
 //! schema fixtures, and failing and `pcall` cases — is run twice, once with
 //! statements sent ahead (the default) and once strictly one statement at a
-//! time (`VECTRA_DB_PIPELINE=off`), each on a database of its own. After
+//! time (`VECTRA_DB_PIPELINE=off`), each on a database of its own. The
+//! strict run also sleeps for every answer (`VECTRA_DB_POLL=off`), where the
+//! default polls the local socket a little first (`src/db/socket.rs`). After
 //! every command both runs must agree on the exit code, every printed line
 //! (durations masked), the error text and location, and the database state
 //! (`pg_dump --schema-only`, row counts of every table, the ledger).
@@ -163,7 +165,10 @@ fn differential(tag: &str, setup: impl Fn(&Project), commands: &[&[&str]]) {
     let mut codes = Vec::new();
     for args in commands {
         let pipelined = a.run_env(args, &[("VECTRA_DB_PIPELINE", "on")]);
-        let strict = b.run_env(args, &[("VECTRA_DB_PIPELINE", "off")]);
+        let strict = b.run_env(
+            args,
+            &[("VECTRA_DB_PIPELINE", "off"), ("VECTRA_DB_POLL", "off")],
+        );
         pipelined.no_panic();
         let (ma, mb) = (masked(&pipelined, &a), masked(&strict, &b));
         assert!(

@@ -137,6 +137,7 @@ impl Db {
             std::thread::Builder::new()
                 .name("vectra-db-connection".into())
                 .spawn(move || {
+                    socket::never_poll_on_this_thread();
                     for job in inbox {
                         job(&mut lock(&session));
                         let mut count = outstanding

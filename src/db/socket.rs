@@ -10,12 +10,20 @@
 //! registered for reading only; a write that finds the socket full (a large
 //! `COPY`) waits on a second registration of the same socket, made for that
 //! wait and dropped after it.
+//!
+//! After sending a request it also polls for the answer for a short while
+//! before it sleeps ([`Polling`]): on a virtual machine that halts an idle
+//! CPU at once, going to sleep and being woken costs the client and the
+//! server tens of microseconds a statement, more than a short statement
+//! takes to run. Nothing but timing depends on it: an answer read while
+//! polling is the one a sleeping read would get.
 
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
@@ -42,6 +50,85 @@ pub struct LocalSocket {
     writes: Option<AsyncFd<UnixStream>>,
     /// How many writes found the socket full and waited.
     waited_for_room: u64,
+    /// Polling for the answer to the last request.
+    polling: Polling,
+}
+
+thread_local! {
+    /// Set on the connection thread (see [`never_poll_on_this_thread`]).
+    static NO_POLLING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Answers read on this thread are waited for asleep: the connection thread
+/// works while the run's own thread runs Lua, and its polling would take a
+/// CPU from the Lua or from the server.
+pub fn never_poll_on_this_thread() {
+    NO_POLLING.with(|no| no.set(true));
+}
+
+/// Polls for an answer a little before sleeping, for a window that follows
+/// how long answers take (as Linux's `haltpoll` governor sizes how long an
+/// idle CPU polls): twice the last answer's time, at most [`Polling::MAX`];
+/// an answer that took longer than that shrinks the window to
+/// [`Polling::MIN`], so long statements (a `CREATE INDEX`) cost no more than
+/// that in polling.
+struct Polling {
+    /// Off on a machine with one CPU (the server would wait for the
+    /// client's polling to end) and with `VECTRA_DB_POLL=off`.
+    enabled: bool,
+    window: Duration,
+    /// When the last request went out, until its first answer is read.
+    sent: Option<Instant>,
+    /// Reads made while polling that found nothing yet.
+    polled: u64,
+}
+
+impl Polling {
+    const MAX: Duration = Duration::from_millis(1);
+    const MIN: Duration = Duration::from_micros(50);
+
+    fn new() -> Polling {
+        let off = std::env::var_os("VECTRA_DB_POLL").is_some_and(|v| v == "off");
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Polling {
+            enabled: !off && cpus >= 2,
+            window: Polling::MAX,
+            sent: None,
+            polled: 0,
+        }
+    }
+
+    /// A request went out in `data` (anything but `COPY` data, which no
+    /// answer follows, and `Terminate`).
+    fn sent(&mut self, data: &[u8]) {
+        if self.enabled
+            && !matches!(data.first(), Some(b'd' | b'X'))
+            && !NO_POLLING.with(std::cell::Cell::get)
+        {
+            self.sent = Some(Instant::now());
+        }
+    }
+
+    /// Whether a read that found nothing should look again at once.
+    fn keep_polling(&self) -> bool {
+        self.sent.is_some_and(|sent| sent.elapsed() < self.window)
+    }
+
+    /// An answer arrived: size the next window by how long it took.
+    fn answered(&mut self) {
+        if let Some(sent) = self.sent.take() {
+            self.window = Polling::window_after(sent.elapsed());
+        }
+    }
+
+    /// The window after an answer that took `took`.
+    fn window_after(took: Duration) -> Duration {
+        if took > Polling::MAX {
+            Polling::MIN
+        } else {
+            (took * 2).clamp(Polling::MIN, Polling::MAX)
+        }
+    }
 }
 
 impl LocalSocket {
@@ -56,7 +143,26 @@ impl LocalSocket {
             reads: register(stream, Interest::READABLE)?,
             writes: None,
             waited_for_room: 0,
+            polling: Polling::new(),
         })
+    }
+
+    /// After a write: a request that went out starts the polling for its
+    /// answer, which needs the reader polled again at once (it found nothing
+    /// before the write and would otherwise sleep).
+    fn wrote(
+        &mut self,
+        data: &[u8],
+        written: io::Result<usize>,
+        cx: &Context<'_>,
+    ) -> io::Result<usize> {
+        if let Ok(n) = written {
+            self.polling.sent(&data[..n]);
+            if self.polling.keep_polling() {
+                cx.waker().wake_by_ref();
+            }
+        }
+        written
     }
 
     /// The registration a write that found the socket full waits on.
@@ -83,14 +189,31 @@ fn register(stream: UnixStream, interest: Interest) -> io::Result<AsyncFd<UnixSt
 
 impl AsyncRead for LocalSocket {
     fn poll_read(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if self.polling.keep_polling() {
+            match self.reads.get_ref().read(buf.initialize_unfilled()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.polling.polled += 1;
+                    // Polled again at once: the runtime looks at its timers
+                    // and sockets in between, and the caller's idle work runs.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                read => {
+                    self.polling.answered();
+                    return Poll::Ready(read.map(|n| buf.advance(n)));
+                }
+            }
+        }
         loop {
             let mut ready = ready!(self.reads.poll_read_ready(cx))?;
             let read = ready.try_io(|socket| socket.get_ref().read(buf.initialize_unfilled()));
             if let Ok(read) = read {
+                drop(ready);
+                self.polling.answered();
                 return Poll::Ready(read.map(|n| buf.advance(n)));
             }
         }
@@ -109,7 +232,7 @@ impl AsyncWrite for LocalSocket {
             written => {
                 // Room again: no more wake-ups for writing.
                 this.writes = None;
-                return Poll::Ready(written);
+                return Poll::Ready(this.wrote(data, written, cx));
             }
         }
         loop {
@@ -120,7 +243,7 @@ impl AsyncWrite for LocalSocket {
             };
             if let Ok(written) = written {
                 this.writes = None;
-                return Poll::Ready(written);
+                return Poll::Ready(this.wrote(data, written, cx));
             }
         }
     }
@@ -206,6 +329,85 @@ mod tests {
         });
         writer.join().expect("the writer thread");
         assert_eq!(got, b"hello world");
+    }
+
+    /// The server's side of a socket pair: answers each request after `delay`.
+    fn answering(theirs: UnixStream, delay: std::time::Duration) -> std::thread::JoinHandle<()> {
+        std::thread::spawn(move || {
+            let mut theirs = theirs;
+            let mut request = [0u8; 64];
+            while let Ok(n) = theirs.read(&mut request) {
+                if n == 0 {
+                    return;
+                }
+                std::thread::sleep(delay);
+                if theirs.write_all(&request[..n]).is_err() {
+                    return;
+                }
+            }
+        })
+    }
+
+    /// An answer read while the read polls is the one a sleeping read gets,
+    /// and an answer slower than [`Polling::MAX`] shrinks the window, so a
+    /// long statement (a `CREATE INDEX`) costs no more than that in polling.
+    /// (How often polling catches an answer is timing, measured by
+    /// `scripts/bench`, never asserted in a test.)
+    #[test]
+    fn polling_reads_the_same_answers_and_a_slow_answer_shrinks_its_window() {
+        let runtime = runtime();
+        for delay_us in [0, 300, 50_000] {
+            let (ours, theirs) = UnixStream::pair().expect("a socket pair");
+            let server = answering(theirs, std::time::Duration::from_micros(delay_us));
+            let mut socket = {
+                let _inside = runtime.enter();
+                LocalSocket::new(ours).expect("registered")
+            };
+            socket.polling.enabled = true;
+            runtime.block_on(async {
+                for i in 0..4u8 {
+                    let request = [b'Q', i, i, i];
+                    socket.write_all(&request).await.expect("sent");
+                    let mut answer = [0u8; 4];
+                    socket.read_exact(&mut answer).await.expect("answered");
+                    assert_eq!(answer, request, "answer {i} after {delay_us} us");
+                }
+            });
+            if delay_us == 50_000 {
+                assert!(
+                    socket.polling.polled > 0,
+                    "no read polled: the test proves nothing"
+                );
+                assert_eq!(socket.polling.window, Polling::MIN);
+            }
+            drop(socket);
+            server.join().expect("the server thread");
+        }
+    }
+
+    #[test]
+    fn polling_windows_and_what_starts_them() {
+        let us = std::time::Duration::from_micros;
+        assert_eq!(Polling::window_after(us(10)), Polling::MIN);
+        assert_eq!(Polling::window_after(us(200)), us(400));
+        assert_eq!(Polling::window_after(us(900)), Polling::MAX);
+        assert_eq!(Polling::window_after(us(1500)), Polling::MIN);
+        let mut polling = Polling {
+            enabled: true,
+            window: Polling::MAX,
+            sent: None,
+            polled: 0,
+        };
+        polling.sent(b"d\0\0\0\x05x");
+        assert!(polling.sent.is_none(), "COPY data expects no answer");
+        polling.sent(b"X\0\0\0\x04");
+        assert!(polling.sent.is_none(), "Terminate expects no answer");
+        polling.sent(b"Q\0\0\0\x0dselect 1\0");
+        assert!(polling.keep_polling(), "a query starts the polling");
+        polling.enabled = false;
+        polling.sent = None;
+        polling.sent(b"Q\0\0\0\x0dselect 1\0");
+        assert!(!polling.keep_polling(), "off means off");
     }
 
     #[test]
