@@ -260,6 +260,9 @@ impl ConnectTarget {
         let (reply, answer) = std::sync::mpsc::channel();
         let target = self.clone();
         std::thread::spawn(move || {
+            // The run's thread works meanwhile (below), and the server is
+            // starting a session: polling here would take a CPU from them.
+            super::socket::never_poll_on_this_thread();
             let _ = reply.send(target.connect_now(Some(limit)));
         });
         let deadline = std::time::Instant::now() + limit + Duration::from_millis(250);

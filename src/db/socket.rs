@@ -55,13 +55,14 @@ pub struct LocalSocket {
 }
 
 thread_local! {
-    /// Set on the connection thread (see [`never_poll_on_this_thread`]).
+    /// Set by [`never_poll_on_this_thread`].
     static NO_POLLING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Answers read on this thread are waited for asleep: the connection thread
-/// works while the run's own thread runs Lua, and its polling would take a
-/// CPU from the Lua or from the server.
+/// Answers read on this thread are waited for asleep: for the threads that
+/// work while the run's own thread does (the connection thread while Lua
+/// runs, the one that connects while the run prepares its files), whose
+/// polling would take a CPU from that work or from the server.
 pub fn never_poll_on_this_thread() {
     NO_POLLING.with(|no| no.set(true));
 }
