@@ -27,17 +27,25 @@ const DIM: Style = Style::new().dimmed();
 /// full disk must not panic: the exit code still reports the verb's outcome.
 fn out_line(line: std::fmt::Arguments<'_>) {
     static CHOICE: OnceLock<ColorChoice> = OnceLock::new();
-    let stdout = std::io::stdout();
-    let choice = *CHOICE.get_or_init(|| AutoStream::choice(&stdout));
-    let _ = writeln!(AutoStream::new(stdout.lock(), choice), "{line}");
+    write_line(std::io::stdout().lock(), &CHOICE, line);
 }
 
 /// [`out_line`] for stderr.
 fn err_line(line: std::fmt::Arguments<'_>) {
     static CHOICE: OnceLock<ColorChoice> = OnceLock::new();
-    let stderr = std::io::stderr();
-    let choice = *CHOICE.get_or_init(|| AutoStream::choice(&stderr));
-    let _ = writeln!(AutoStream::new(stderr.lock(), choice), "{line}");
+    write_line(std::io::stderr().lock(), &CHOICE, line);
+}
+
+/// Writes `line` on `stream`, with the colour `choice` made for it on first use.
+fn write_line<S: anstream::stream::RawStream>(
+    stream: S,
+    choice: &OnceLock<ColorChoice>,
+    line: std::fmt::Arguments<'_>,
+) where
+    AutoStream<S>: Write,
+{
+    let choice = *choice.get_or_init(|| AutoStream::choice(&stream));
+    let _ = writeln!(AutoStream::new(stream, choice), "{line}");
 }
 
 /// Progress bars appear from this many files on.

@@ -342,7 +342,7 @@ impl CopyIn<'_> {
 }
 
 /// The runtime a connection's I/O runs on: the calling thread's own.
-fn runtime() -> std::io::Result<Runtime> {
+pub(super) fn runtime() -> std::io::Result<Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

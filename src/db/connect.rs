@@ -306,19 +306,10 @@ impl ConnectTarget {
         let local = super::socket::socket_path(&config)
             .and_then(|path| Some((Client::connect_socket(&config, &path)?, path)));
         let result = if let Some((connected, path)) = local {
-            connected.map(|client| {
-                let token = client.cancel_token();
-                let cancel: crate::interrupt::Canceller =
-                    Box::new(move || client::cancel_socket(&token, &path));
-                (client, cancel)
-            })
+            connected.map(|c| cancellable(c, move |token| client::cancel_socket(token, &path)))
         } else if self.tls == TlsMode::Disable || socket_only {
-            Client::connect(&config, tokio_postgres::NoTls).map(|client| {
-                let token = client.cancel_token();
-                let cancel: crate::interrupt::Canceller =
-                    Box::new(move || client::cancel(&token, tokio_postgres::NoTls));
-                (client, cancel)
-            })
+            Client::connect(&config, tokio_postgres::NoTls)
+                .map(|c| cancellable(c, |token| client::cancel(token, tokio_postgres::NoTls)))
         } else {
             let mut builder = native_tls::TlsConnector::builder();
             match self.tls {
@@ -348,15 +339,22 @@ impl ConnectTarget {
                 .build()
                 .map_err(|e| ConnectError::Tls(format!("cannot set up TLS: {e}")))?;
             let tls = postgres_native_tls::MakeTlsConnector::new(connector);
-            Client::connect(&config, tls.clone()).map(|client| {
-                let token = client.cancel_token();
-                let cancel: crate::interrupt::Canceller =
-                    Box::new(move || client::cancel(&token, tls.clone()));
-                (client, cancel)
-            })
+            Client::connect(&config, tls.clone())
+                .map(|c| cancellable(c, move |token| client::cancel(token, tls.clone())))
         };
         result.map_err(|e| ConnectError::classify(e, self))
     }
+}
+
+/// `client`, with a way to cancel the statement it is running: `cancel`
+/// given the connection's token (over a connection of its own, as libpq's
+/// `PQcancel`).
+fn cancellable(
+    client: Client,
+    cancel: impl Fn(&tokio_postgres::CancelToken) + Send + 'static,
+) -> (Client, crate::interrupt::Canceller) {
+    let token = client.cancel_token();
+    (client, Box::new(move || cancel(&token)))
 }
 
 /// Why a connection failed, classified so commands can give the right advice.

@@ -89,10 +89,15 @@ impl Polling {
     const MIN: Duration = Duration::from_micros(50);
 
     fn new() -> Polling {
-        let off = std::env::var_os("VECTRA_DB_POLL").is_some_and(|v| v == "off");
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // The same for the whole process (and finding the CPUs reads cgroup files).
+        static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let enabled = *ENABLED.get_or_init(|| {
+            let off = std::env::var_os("VECTRA_DB_POLL").is_some_and(|v| v == "off");
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            !off && cpus >= 2
+        });
         Polling {
-            enabled: !off && cpus >= 2,
+            enabled,
             window: Polling::MAX,
             sent: None,
             polled: 0,
@@ -264,10 +269,7 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime")
+        super::super::client::runtime().expect("a runtime")
     }
 
     /// More than a socket buffer holds, written while the other end reads
